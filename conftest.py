@@ -1,0 +1,56 @@
+"""The cast every test can use: one province with two departments, and people in and around them."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright under live_server
+
+
+@pytest.fixture
+def cast(db):
+    from parindex.orgs.factories import UserFactory, grant, make_unit
+    from parindex.orgs.models import Role, UnitKind
+
+    province = make_unit("Tỉnh Thử Nghiệm", UnitKind.PROVINCE, code="P99")
+    home_affairs = make_unit("Sở Nội vụ", UnitKind.DEPARTMENT, parent=province, code="P99-SNV")
+    dept_a = make_unit("Sở Tư pháp", UnitKind.DEPARTMENT, parent=province, code="P99-STP")
+    dept_b = make_unit("Sở Tài chính", UnitKind.DEPARTMENT, parent=province, code="P99-STC")
+    other_province = make_unit("Tỉnh Bên Cạnh", UnitKind.PROVINCE, code="P98")
+
+    admin = UserFactory(username="admin", full_name="Quản trị viên")
+    grant(admin, province, Role.SYSTEM_ADMIN, includes_subunits=True)
+    manager = UserFactory(username="manager", full_name="Trần Thị Quản Lý")
+    grant(manager, province, Role.INDEX_MANAGER, includes_subunits=True)
+    officer_a = UserFactory(username="officer_a", full_name="Lê Văn Tư Pháp")
+    grant(officer_a, dept_a, Role.UNIT_OFFICER)
+    officer_b = UserFactory(username="officer_b", full_name="Phạm Thị Tài Chính")
+    grant(officer_b, dept_b, Role.UNIT_OFFICER)
+    other_manager = UserFactory(username="other_manager", full_name="Hoàng Văn Bên Cạnh")
+    grant(other_manager, other_province, Role.INDEX_MANAGER, includes_subunits=True)
+    outsider = UserFactory(username="outsider", full_name="Người Ngoài")
+    return SimpleNamespace(
+        province=province,
+        home_affairs=home_affairs,
+        dept_a=dept_a,
+        dept_b=dept_b,
+        other_province=other_province,
+        admin=admin,
+        manager=manager,
+        officer_a=officer_a,
+        officer_b=officer_b,
+        other_manager=other_manager,
+        outsider=outsider,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → the test client signed in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
