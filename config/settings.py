@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the Swagger UI files of /api/v1/docs from the package (no CDN)
     "parindex.core",
     "parindex.orgs",
     "parindex.frameworks",

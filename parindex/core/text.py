@@ -39,3 +39,20 @@ def name_key(name: str) -> str:
         previous = key
         key = _PREFIX_RE.sub("", key, count=1)
     return key or fold(name)
+
+
+_PREFIX_CANONICAL = {
+    "tp": "thanh pho",
+    "tx": "thi xa",
+    "tt": "thi tran",
+    "thanh pho truc thuoc trung uong": "thanh pho",
+}
+
+
+def name_prefix(name: str) -> str:
+    """The administrative prefix a name starts with, folded and unabbreviated ("TP. Huế" → "thanh pho"), or ""."""
+    match = _PREFIX_RE.match(fold(name) + " ")
+    if not match:
+        return ""
+    prefix = match.group(0).strip()
+    return _PREFIX_CANONICAL.get(prefix, prefix)

@@ -5,4 +5,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.audit_list, name="audit_list"),
+    path("csv/", views.audit_csv, name="audit_csv"),
 ]

@@ -135,3 +135,139 @@ def audit_events_visible(user):
     if is_system_admin(user):
         return qs
     return qs.filter(unit__in=units_scope(user, MANAGER_ROLES))
+
+
+# --- accounts, people and roles ------------------------------------------------------------------------------------
+
+
+def users_visible(user):
+    """People holding (or having held) a role on a unit the user manages; system admins see everyone."""
+    from .models import User
+
+    require_manager(user)
+    if is_system_admin(user):
+        return User.objects.all()
+    managed = units_scope(user, MANAGER_ROLES)
+    return User.objects.filter(memberships__unit__in=managed).distinct()
+
+
+def require_user_visible(user, user_id):
+    """A person's page: the person themself, or a manager of one of their units."""
+    from .models import User
+
+    require_login(user)
+    if str(getattr(user, "pk", "")) == str(user_id):
+        return user
+    require_manager(user)
+    try:
+        return users_visible(user).get(pk=user_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("Không tìm thấy người dùng.") from None
+
+
+def grantable_roles(user) -> list[str]:
+    """Only system administrators hand out the system administrator role (it reaches every unit)."""
+    if is_system_admin(user):
+        return list(Role.values)
+    return [r for r in Role.values if r != Role.SYSTEM_ADMIN]
+
+
+def require_role_grant(user, unit: OrgUnit, role: str) -> OrgUnit:
+    require_membership_manage(user, unit)
+    if role not in grantable_roles(user):
+        raise PermissionDenied("Chỉ quản trị hệ thống mới được trao hoặc thu hồi vai trò quản trị hệ thống.")
+    return unit
+
+
+def can_end_membership(user, membership: Membership) -> bool:
+    """Whether ``user`` may end ``membership`` (for showing the button; views still call require_membership_end)."""
+    return has_role_for_unit(user, membership.unit, MANAGER_ROLES) and membership.role in grantable_roles(user)
+
+
+def require_membership_end(user, membership_id) -> Membership:
+    try:
+        membership = memberships_visible(user).get(pk=membership_id)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("Không tìm thấy vai trò.") from None
+    require_role_grant(user, membership.unit, membership.role)
+    return membership
+
+
+def require_own_api_token(user, token_id):
+    from .models import ApiToken
+
+    require_login(user)
+    try:
+        return ApiToken.objects.get(pk=token_id, user=user)
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise Http404("Không tìm thấy token.") from None
+
+
+def require_security_policy_edit(user) -> None:
+    require_manager(user)
+
+
+def require_two_factor_reset(user, target) -> None:
+    """Resetting someone else's second factor hands the account to whoever knows the password: system admins only."""
+    require_login(user)
+    if target.pk != user.pk:
+        require_system_admin(user)
+
+
+# --- the registry tree and the API --------------------------------------------------------------------------------
+
+
+def require_unit_place(user, parent: OrgUnit | None) -> None:
+    """Create a unit under ``parent`` or move one there: a manager of ``parent``. Top-level units (no parent) reach
+    across the whole registry: system administrators only."""
+    require_login(user)
+    if parent is None:
+        if not is_system_admin(user):
+            raise PermissionDenied("Chỉ quản trị hệ thống mới được tạo hoặc chuyển đơn vị lên cấp cao nhất.")
+        return
+    require_unit_manage(user, parent)
+
+
+def needs_second_factor(user) -> bool:
+    """A signed-in session that still owes its second factor: the security policy requires it for one of the user's
+    roles, or the user set up a device of their own accord. Pages send such a session to the two-factor form; the
+    API refuses it (personal API tokens are not affected)."""
+    from django_otp import user_has_device
+
+    from .models import SecurityPolicy
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return False
+    required = set(SecurityPolicy.current().require_2fa_roles)
+    return bool(required & user_roles(user)) or user_has_device(user)
+
+
+# --- unit groups ----------------------------------------------------------------------------------------------------
+
+
+def require_group(user, group_id):
+    """Unit groups are reference data too: every signed-in user may read them."""
+    from .models import UnitGroup
+
+    require_registry_read(user)
+    try:
+        return UnitGroup.objects.select_related("owner").get(pk=group_id)
+    except (UnitGroup.DoesNotExist, ValueError, TypeError):
+        raise Http404("Không tìm thấy nhóm đơn vị.") from None
+
+
+def can_manage_group(user, group) -> bool:
+    """Managers of the group's owner (the assessing body); groups without an owner: system administrators."""
+    if group.owner_id is None:
+        return is_system_admin(user)
+    return has_role_for_unit(user, group.owner, MANAGER_ROLES)
+
+
+def require_group_manage(user, group):
+    require_login(user)
+    if not can_manage_group(user, group):
+        raise PermissionDenied("Chỉ quản lý Chỉ số của cơ quan đánh giá mới được sửa nhóm đơn vị này.")
+    return group

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from parindex.core.exceptions import ConflictError
 from parindex.core.services import audit_record, diff_fields
 from parindex.core.text import name_key
 
@@ -137,11 +138,22 @@ def unit_create(
 
 
 @transaction.atomic
-def unit_update(*, unit: OrgUnit, actor, reason: str = "", **values) -> OrgUnit:
+def unit_update(
+    *, unit: OrgUnit, actor, reason: str = "", expected_updated_at: dt.datetime | None = None, **values
+) -> OrgUnit:
+    """With ``expected_updated_at`` (the version the caller last saw) a unit changed since then is not overwritten:
+    ConflictError is raised instead."""
     unknown = set(values) - set(UNIT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown unit fields: {sorted(unknown)}")
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    if expected_updated_at is not None and unit.updated_at != expected_updated_at:
+        changed = timezone.localtime(unit.updated_at).strftime("%H:%M:%S %d/%m/%Y")
+        raise ConflictError(
+            f"Đơn vị “{unit}” đã được thay đổi lúc {changed}, sau lần bạn tải dữ liệu; "
+            "hãy tải lại đơn vị rồi sửa lại trên dữ liệu mới nhất.",
+            current_version=unit.updated_at.isoformat(),
+        )
     merged = {f: values.get(f, getattr(unit, f)) for f in UNIT_EDITABLE_FIELDS}
     validate_unit_values(
         code=merged["code"],
@@ -272,6 +284,29 @@ def group_set_units(*, group: UnitGroup, units: Iterable[OrgUnit], actor, reason
     return group
 
 
+GROUP_EDITABLE_FIELDS = ("name", "description", "is_active")
+
+
+@transaction.atomic
+def group_update(*, group: UnitGroup, actor, reason: str = "", units: Iterable[OrgUnit] | None = None, **values):
+    """Change a group's name, description or state and, when ``units`` is given, its members."""
+    unknown = set(values) - set(GROUP_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown group fields: {sorted(unknown)}")
+    if "name" in values and not (values["name"] or "").strip():
+        raise ValidationError({"name": ["Tên nhóm không được để trống."]})
+    group = UnitGroup.objects.select_for_update().get(pk=group.pk)
+    changes = diff_fields(group, values)
+    if changes:
+        for field, value in values.items():
+            setattr(group, field, value)
+        group.save(update_fields=[*values, "updated_at"])
+        audit_record(actor=actor, action="group.update", obj=group, unit=group.owner, changes=changes, reason=reason)
+    if units is not None:
+        group_set_units(group=group, units=units, actor=actor, reason=reason)
+    return group
+
+
 # --- users and memberships ----------------------------------------------------------------------------------------
 
 
@@ -368,6 +403,8 @@ def api_token_create(*, user: User, name: str, expires_at=None, actor) -> tuple[
     """Returns the token row and the clear key, which is shown once and never stored."""
     if not name.strip():
         raise ValidationError({"name": ["Hãy đặt tên cho token."]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ["Thời điểm hết hạn của token phải ở tương lai."]})
     key = "pi_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name.strip(), prefix=key[:10], key_hash=ApiToken.hash_key(key), expires_at=expires_at
@@ -397,3 +434,113 @@ def api_token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # usage stamp, not a state change
     return token.user
+
+
+# --- passwords, invitations, second factor ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor, reason: str = "") -> User:
+    """Set a password already checked by the password validators. The audit row never holds the password."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_set", obj=user, reason=reason)
+    return user
+
+
+def _send_invitation(*, user_id: int, invited_by: str) -> None:
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.get(pk=user_id)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
+    context = {
+        "user": user,
+        "invited_by": invited_by,
+        "url": settings.SITE_URL.rstrip("/") + path,
+        "login_url": settings.SITE_URL.rstrip("/") + reverse("login"),
+        "timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+    body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def user_invite(*, user: User, actor) -> User:
+    """E-mail the user a link to choose a password (the password-reset token), after the transaction commits."""
+    if not user.email:
+        raise ValidationError(
+            {"email": [f"Người dùng “{user.get_username()}” chưa có địa chỉ e-mail để nhận lời mời."]}
+        )
+    audit_record(actor=actor, action="user.invite", obj=user, changes={"email": [None, user.email]})
+    invited_by = getattr(actor, "display_name", "") or "parindex"
+    transaction.on_commit(lambda: _send_invitation(user_id=user.pk, invited_by=invited_by))
+    return user
+
+
+@transaction.atomic
+def user_onboard(
+    *,
+    username: str,
+    email: str,
+    full_name: str,
+    unit: OrgUnit,
+    role: str,
+    includes_subunits: bool = False,
+    send_invitation: bool = True,
+    actor,
+) -> tuple[User, Membership]:
+    """A new user with a first role, invited by e-mail: all or nothing."""
+    user = user_create(username=username, email=email, full_name=full_name, actor=actor)
+    membership = membership_grant(user=user, unit=unit, role=role, includes_subunits=includes_subunits, actor=actor)
+    if send_invitation:
+        user_invite(user=user, actor=actor)
+    return user, membership
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User, key: str, token: str, actor) -> tuple[object, list[str]]:
+    """Confirm a TOTP secret with a code from the app. Replaces earlier devices and issues ten backup codes.
+
+    Returns the new TOTP device and the backup codes (shown once)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice(user=user, key=key, name="Ứng dụng xác thực", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    code = (token or "").strip().replace(" ", "")
+    if not (code.isdigit() and totp.verify(int(code), tolerance=device.tolerance)):
+        raise ValidationError(
+            {"token": ["Mã xác thực không đúng hoặc đã hết hạn; hãy nhập mã đang hiện trên ứng dụng."]}
+        )
+    device.last_t = totp.t()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    device.save()
+    backup = StaticDevice.objects.create(user=user, name="Mã dự phòng", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(10)]
+    StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
+    audit_record(actor=actor, action="two_factor.enable", obj=user, changes={"two_factor": [False, True]})
+    return device, codes
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User, actor, reason: str = "") -> int:
+    """Remove the user's second-factor devices (own choice, or a reset by a system administrator)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    if removed:
+        audit_record(
+            actor=actor, action="two_factor.disable", obj=user, changes={"two_factor": [True, False]}, reason=reason
+        )
+    return removed
