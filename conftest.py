@@ -8,6 +8,16 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright under live_server
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The database is rolled back after each test; the cache must not remember it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db):
     from parindex.orgs.factories import UserFactory, grant, make_unit

@@ -125,6 +125,9 @@ else:
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
             },
+            # Keep the connection: opening one (and setting its pragmas) costs more than a signed-in page's queries.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -167,7 +170,10 @@ USE_TZ = True
 
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# collectstatic writes here in production; elsewhere whitenoise serves the files straight from the apps and packages.
+STATIC_ROOT = os.environ.get("STATIC_ROOT", str(BASE_DIR / "var" / "static")) if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))  # never served directly
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

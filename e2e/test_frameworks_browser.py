@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("parindex.frameworks.tests.urls")]
+pytestmark = [pytest.mark.browser]
 
 if not Path("/usr/bin/chromium").exists():  # the shared fixture skips too; say why here as well
     pytest.skip(

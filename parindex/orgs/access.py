@@ -232,7 +232,8 @@ def needs_second_factor(user) -> bool:
     """A signed-in session that still owes its second factor: the security policy requires it for one of the user's
     roles, or the user set up a device of their own accord. Pages send such a session to the two-factor form; the
     API refuses it (personal API tokens are not affected)."""
-    from django_otp import user_has_device
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from .models import SecurityPolicy
 
@@ -241,8 +242,15 @@ def needs_second_factor(user) -> bool:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return False
-    required = set(SecurityPolicy.current().require_2fa_roles)
-    return bool(required & user_roles(user)) or user_has_device(user)
+    if SecurityPolicy.required_2fa_roles() & user_roles(user):
+        return True
+    # Has the user a confirmed device of either kind? One query instead of one per device kind.
+    devices = (
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        .values("pk")
+        .union(StaticDevice.objects.filter(user=user, confirmed=True).values("pk"))
+    )
+    return devices.exists()
 
 
 # --- unit groups ----------------------------------------------------------------------------------------------------

@@ -228,6 +228,22 @@ class SecurityPolicy(models.Model):
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
+    CACHE_KEY = "parindex:security-policy:2fa-roles"
+    CACHE_SECONDS = 30
+
+    @classmethod
+    def required_2fa_roles(cls) -> frozenset[str]:
+        """The roles that must use a second factor, read on every signed-in request: cached for a short while in
+        each process (security_policy_update clears it; other processes see a change within CACHE_SECONDS)."""
+        from django.core.cache import cache
+
+        roles = cache.get(cls.CACHE_KEY)
+        if roles is None:
+            row = cls.objects.filter(pk=1).values_list("require_2fa_roles", flat=True).first()
+            roles = list(row or [])
+            cache.set(cls.CACHE_KEY, roles, cls.CACHE_SECONDS)
+        return frozenset(roles)
+
 
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once, when created."""

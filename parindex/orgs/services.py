@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -392,6 +393,7 @@ def security_policy_update(*, require_2fa_roles: list[str], actor, reason: str =
         policy.require_2fa_roles = sorted(require_2fa_roles)
         policy.save()
         audit_record(actor=actor, action="security.policy_update", obj=policy, changes=changes, reason=reason)
+        transaction.on_commit(lambda: cache.delete(SecurityPolicy.CACHE_KEY))
     return policy
 
 

@@ -12,12 +12,11 @@ schemathesis = pytest.importorskip("schemathesis")
 
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance  # noqa: E402
 
-from parindex.frameworks.tests.urls import test_api  # noqa: E402
+from parindex.api.api import api  # noqa: E402
 
-pytestmark = pytest.mark.urls("parindex.frameworks.tests.urls")
 CSRF = "A" * 32
 
-schema = schemathesis.openapi.from_dict(test_api.get_openapi_schema(path_prefix="/api/v1/"))
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema()).include(path_regex="^/api/v1/frameworks")
 schema.app = get_wsgi_application()
 
 

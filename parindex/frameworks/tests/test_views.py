@@ -8,7 +8,7 @@ from django.urls import reverse
 from parindex.frameworks import formats
 from parindex.frameworks.models import Framework, FrameworkStatus
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("parindex.frameworks.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def url(name, *args):

@@ -80,13 +80,13 @@ def nav_keys(body: str) -> set[str]:
 
 def test_managers_get_people_and_audit_entries(login, cast):
     keys = nav_keys(page(login(cast.manager)))
-    assert {"home", "units", "members", "audit", "api"} <= keys
+    assert {"home", "units", "frameworks", "members", "audit", "api"} <= keys
     assert "admin" not in keys
 
 
 def test_unit_officers_get_the_basic_entries(login, cast):
     keys = nav_keys(page(login(cast.officer_a)))
-    assert keys == {"home", "units", "api"}
+    assert keys == {"home", "units", "frameworks", "api"}
 
 
 def test_staff_system_admins_get_the_admin_entry(login, cast):
