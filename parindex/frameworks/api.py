@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
@@ -336,29 +336,32 @@ def framework_import(
         try:
             spec = formats.read(content, fmt)
         except SpecError as exc:
-            return 200, {"valid": False, "problems": exc.messages}
+            return Status(200, {"valid": False, "problems": exc.messages})
         if code:
             spec["code"] = code
         info = summary(spec)
         problems = [str(p) for p in validate(spec)]
-        return 200, {
-            "valid": not problems,
-            "problems": problems,
-            "code": spec["code"],
-            "name": spec["name"],
-            "nodes": info["counts"]["nodes"],
-            "fields": info["counts"]["fields"],
-            "leaves": info["counts"]["leaves"],
-            "roots_total": float(info["roots_total"]),
-            "pools": {k or "": float(v) for k, v in info["pools"].items()},
-        }
+        return Status(
+            200,
+            {
+                "valid": not problems,
+                "problems": problems,
+                "code": spec["code"],
+                "name": spec["name"],
+                "nodes": info["counts"]["nodes"],
+                "fields": info["counts"]["fields"],
+                "leaves": info["counts"]["leaves"],
+                "roots_total": float(info["roots_total"]),
+                "pools": {k or "": float(v) for k, v in info["pools"].items()},
+            },
+        )
     try:
         framework = services.framework_import(
             content=content, fmt=fmt, owner=owner_unit, actor=request.auth, code=code or None
         )
     except SpecError as exc:
         raise _spec_error(exc, "file") from None
-    return 201, _framework_out(framework)
+    return Status(201, _framework_out(framework))
 
 
 @router.post(
@@ -448,7 +451,7 @@ def framework_clone(request: HttpRequest, framework_id: int, payload: CloneIn):
         )
     except SpecError as exc:
         raise _spec_error(exc, "code") from None
-    return 201, _framework_out(clone)
+    return Status(201, _framework_out(clone))
 
 
 @router.post(
@@ -517,7 +520,7 @@ def node_create(request: HttpRequest, framework_id: int, payload: NodeIn):
     node = services.node_create(
         framework=framework, parent=_parent(framework, payload.parent), actor=request.auth, **values
     )
-    return 201, _node_out(node)
+    return Status(201, _node_out(node))
 
 
 def _node_out(node: Node) -> dict:
@@ -553,7 +556,7 @@ def node_delete(request: HttpRequest, framework_id: int, node_id: int):
     """Bỏ nút và các nút con khỏi bản dự thảo (lịch sử vẫn giữ). Bộ chỉ số đang áp dụng không sửa được."""
     node = access.require_node_manage(request.auth, framework_id, node_id)
     services.node_remove(node=node, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(

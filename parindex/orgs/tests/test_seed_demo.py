@@ -6,6 +6,7 @@ import io
 from django.core.management import call_command
 
 from parindex.core.models import AuditEvent
+from parindex.frameworks.models import Framework
 from parindex.orgs import access
 from parindex.orgs.factories import make_unit
 from parindex.orgs.models import Membership, OrgUnit, Role, UnitGroup, UnitKind, User
@@ -30,6 +31,7 @@ def counts():
         "groups": UnitGroup.objects.count(),
         "group_units": sum(g.units.count() for g in UnitGroup.objects.all()),
         "events": AuditEvent.objects.count(),
+        "frameworks": Framework.objects.count(),
     }
 
 
@@ -66,6 +68,13 @@ def test_seed_demo_builds_the_demo_and_is_idempotent(db):
     assert officer.memberships.get().role == Role.UNIT_OFFICER
     assert User.objects.get(username="demo.admin").is_superuser
     assert AuditEvent.objects.filter(action="membership.grant", reason="Dữ liệu minh họa").count() == 8
+
+    home_affairs = OrgUnit.objects.get(name="Sở Nội vụ thành phố Cần Thơ")
+    assert set(Framework.objects.filter(owner=home_affairs).values_list("code", flat=True)) == {
+        "pari-tinh-876",
+        "pari-so-nganh",
+        "pari-xa",
+    }
 
     run()
     assert counts() == first

@@ -71,6 +71,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             departments = self._departments(province)
             self._groups(province, departments)
+            self._frameworks(departments["SNV"])
             people = self._people(province, departments, options["password"], options["reset_passwords"])
         self._print(province, people, options["password"])
 
@@ -144,6 +145,12 @@ class Command(BaseCommand):
             else:
                 services.group_set_units(group=group, units=units, actor=None, reason="Dữ liệu minh họa")
             self.stdout.write(f"Nhóm “{code}”: {len(units)} đơn vị.")
+
+    def _frameworks(self, home_affairs: OrgUnit) -> None:
+        from parindex.frameworks.services import frameworks_load_library
+
+        loaded = frameworks_load_library(owner=home_affairs, actor=None)
+        self.stdout.write(f"Bộ chỉ số mẫu: {', '.join(f.code for f in loaded)}.")
 
     def _people(self, province, departments, password: str, reset: bool) -> list[tuple[User, str, OrgUnit]]:
         people = []
