@@ -19,25 +19,9 @@ if not Path("/usr/bin/chromium").exists():  # the shared fixture skips too; say 
 @pytest.fixture
 def draft(cast):
     from parindex.frameworks import formats, services
-    from parindex.frameworks.spec import FRAMEWORK_DEFAULTS
-    from parindex.frameworks.tests.conftest import make_node
+    from parindex.frameworks.tests.conftest import small_spec_data
 
-    spec = dict(FRAMEWORK_DEFAULTS, code="thu-nghiem", name="Bộ chỉ số thử nghiệm", declared_total=10)
-    spec["nodes"] = [
-        make_node("1", None, "Cải cách thủ tục hành chính", 6),
-        make_node(
-            "1.1",
-            "1",
-            "Tỷ lệ hồ sơ đúng hạn",
-            4,
-            "appraised",
-            {"type": "bands", "bands": [{"min": 95, "fraction": 1}, {"max": 95, "fraction": 0}]},
-        ),
-        make_node("1.2", "1", "Công khai thủ tục", 2, "appraised", {"type": "yes_no"}),
-        make_node("2", None, "Hài lòng của người dân", 4),
-        make_node("2.1", "2", "Khảo sát người dân", 4, "survey", {"type": "survey", "component": "citizens"}),
-    ]
-    spec["declared_total"] = formats.rules.to_decimal(10)
+    spec = small_spec_data()
     return services.framework_import(
         content=formats.write_yaml(spec), fmt="yaml", owner=cast.home_affairs, actor=cast.manager
     )

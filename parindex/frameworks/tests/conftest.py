@@ -14,9 +14,8 @@ def make_node(code, parent, name, max_points, method="", rule=None, **kw):
     return node
 
 
-@pytest.fixture
-def small_spec():
-    """A valid two-field framework of 10 points."""
+def small_spec_data() -> dict:
+    """A valid two-field framework of 10 points (also used by the browser test of the editor)."""
     spec = copy.deepcopy(FRAMEWORK_DEFAULTS)
     spec.update(code="thu-nghiem", name="Bộ chỉ số thử nghiệm", declared_total=D(10), year_from=2024)
     spec["nodes"] = [
@@ -34,6 +33,11 @@ def small_spec():
         make_node("2.1", "2", "Khảo sát người dân", 4, "survey", {"type": "survey", "component": "citizens"}),
     ]
     return spec
+
+
+@pytest.fixture
+def small_spec():
+    return small_spec_data()
 
 
 @pytest.fixture
