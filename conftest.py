@@ -64,3 +64,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def cyc(cast):
+    """A cycle in progress over the cast (see ``parindex.cycles.factories.make_cycle``): ``cyc.cycle``,
+    ``cyc.assessment_a``/``_b``, ``cyc.nodes``, users ``leader_a``, ``appraiser``, ``chair``, ``member``, ``viewer``.
+    Windows are at fixed dates: travel with ``time_machine.travel(factories.inside("self_assessment"))``."""
+    from parindex.cycles.factories import make_cycle
+
+    return make_cycle(cast)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "parindex.frameworks",
     "parindex.cycles",
     "parindex.assessments",
+    "parindex.appraisals",
     "parindex.surveys",
     "parindex.scoring",
     "parindex.reports",
@@ -230,6 +231,10 @@ if PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARINDEX_IMPORT_MAX_ROWS = int(os.environ.get("PARINDEX_IMPORT_MAX_ROWS", "50000"))
+# Evidence and attachments: the largest file accepted (bytes); the web server in front should allow a little more.
+PARINDEX_EVIDENCE_MAX_BYTES = int(os.environ.get("PARINDEX_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+# Absolute address of the site, for links in e-mails (e.g. https://cchc.example.gov.vn).
+PARINDEX_BASE_URL = os.environ.get("PARINDEX_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

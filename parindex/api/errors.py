@@ -23,6 +23,9 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] | None = Field(
         None, description="Lỗi theo từng trường (tên trường → các thông báo), khi lỗi gắn với dữ liệu gửi lên."
     )
+    current: dict[str, Any] | None = Field(
+        None, description="Với lỗi 409: giá trị hiện có do người khác vừa lưu (để so sánh trước khi lưu lại)."
+    )
 
 
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
@@ -126,9 +129,17 @@ def ninja_errors_by_field(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def _respond(
-    api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: dict[str, list[str]] | None = None
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
+    current: dict | None = None,
 ) -> HttpResponse:
-    response = api.create_response(request, {"detail": detail, "errors": errors}, status=status)
+    body = {"detail": detail, "errors": errors}
+    if current is not None:
+        body["current"] = current
+    response = api.create_response(request, body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="parindex"'
     return response
@@ -168,7 +179,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return _respond(api, request, exc.status_code, _message(exc, exc.status_code))
 
     def on_conflict(request, exc: ConflictError):
-        return _respond(api, request, 409, exc.message)
+        return _respond(api, request, 409, exc.message, current=exc.current)
 
     def on_integrity(request, exc: IntegrityError):
         # Two writers raced past the service's checks; the database kept the data consistent.

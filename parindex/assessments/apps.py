@@ -1,4 +1,4 @@
-"""Self-assessment, evidence and appraisal (filled by the cycle issue)."""
+"""Self-assessment: entries, evidence, submissions and the history of points."""
 
 from django.apps import AppConfig
 
@@ -6,4 +6,4 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "parindex.assessments"
     label = "assessments"
-    verbose_name = "Tự đánh giá và thẩm định"
+    verbose_name = "Tự đánh giá"

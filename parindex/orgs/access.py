@@ -53,6 +53,12 @@ def has_role_for_unit(user, unit: OrgUnit, roles: set[str]) -> bool:
     return any(m.role in roles and _covers(m, unit) for m in _active_memberships(user))
 
 
+def holds_role_for_unit(user, unit: OrgUnit, roles: set[str]) -> bool:
+    """Like :func:`has_role_for_unit` without the system administrator's bypass: for acts that are a unit's own
+    word (its self-assessment) or a person's own (an appraiser's points)."""
+    return any(m.role in roles and _covers(m, unit) for m in _active_memberships(user))
+
+
 def units_scope(user, roles: set[str] | None = None) -> QuerySet[OrgUnit]:
     """Units on which the user holds one of ``roles`` (any role when None), sub-units included where granted."""
     if is_system_admin(user):
