@@ -157,3 +157,6 @@ class Vote(models.Model):
                 fields=["assessment", "member", "round"], name="vote_assessment_member_round_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_choice_display()}"

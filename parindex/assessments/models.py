@@ -194,6 +194,9 @@ class ScoreChange(models.Model):
         verbose_name = _("thay đổi điểm")
         verbose_name_plural = _("lịch sử điểm")
 
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.old_points} → {self.new_points}"
+
 
 class EvidenceKind(models.TextChoices):
     FILE = "file", _("Tệp")
@@ -240,6 +243,9 @@ class EntryEvidence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "evidence"], name="entry_evidence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ↔ {self.evidence_id}"
 
 
 class Submission(models.Model):

@@ -68,9 +68,6 @@ def check_points(node, points, *, field: str = "points") -> Decimal | None:
         )
     step = rules.to_decimal(rule_of(node).get("step", "0.01")) if is_manual(node) else Decimal("0.01")
     if (number - low) % step != 0:
-        raise ValidationError(
-            {
-                field: f"Tiêu chí {node.code}: điểm {rules.format_number(number)} phải theo bước {rules.format_number(step)}."
-            }
-        )
+        shown, step_shown = rules.format_number(number), rules.format_number(step)
+        raise ValidationError({field: f"Tiêu chí {node.code}: điểm {shown} phải theo bước {step_shown}."})
     return rules.quantize(number)

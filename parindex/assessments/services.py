@@ -106,10 +106,9 @@ def entry_self_save(
         window_require_open(cycle=assessment.cycle, kind=WindowKind.SELF_ASSESSMENT, unit=assessment.unit)
         require_editable(assessment)
         if not scoring.is_self_scored(entry.node):
+            method = entry.node.get_method_display()
             raise ValidationError(
-                {
-                    "declared": f"Tiêu chí {entry.node.code} được chấm theo {entry.node.get_method_display()}, đơn vị không tự chấm."
-                }
+                {"declared": f"Tiêu chí {entry.node.code} được chấm theo phương thức “{method}”, đơn vị không tự chấm."}
             )
         if entry.version != version:
             raise _conflict(entry)
