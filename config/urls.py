@@ -14,6 +14,9 @@ urlpatterns = [
     path("don-vi/", include("parindex.orgs.urls")),
     path("nhat-ky/", include("parindex.core.urls")),
     path("bo-chi-so/", include("parindex.frameworks.urls")),
+    path("dot-danh-gia/", include("parindex.cycles.urls")),
+    path("tu-danh-gia/", include("parindex.assessments.urls")),
+    path("tham-dinh/", include("parindex.appraisals.urls")),
     path("", include("parindex.web.urls")),
 ]
 
