@@ -29,7 +29,7 @@ def test_write_endpoints_declare_403_and_422_with_the_error_schema(client):
     assert "409" in doc["paths"]["/api/v1/units/{unit_id}"]["patch"]["responses"]
     assert "404" in doc["paths"]["/api/v1/units/{unit_id}"]["patch"]["responses"]
     error = doc["components"]["schemas"]["ErrorOut"]
-    assert set(error["properties"]) == {"detail", "errors"}
+    assert set(error["properties"]) == {"detail", "errors", "current"}
 
 
 def test_every_operation_declares_401_and_those_with_parameters_declare_422(client):
