@@ -1,0 +1,183 @@
+"""Stored results: a result set per cycle and unit group (computed here) or per year and group (imported from
+published tables), with one row per unit holding the snapshot of every value.
+
+A result set is a snapshot: it records the version of its inputs and never changes after publication; a new
+computation makes a new draft.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parindex.core.models import TimeStampedModel
+
+
+class ClassScheme(TimeStampedModel):
+    """Named classes with thresholds (``bands``: [{"code": "A", "name": "A", "min": 90}, …], highest first)."""
+
+    code = models.SlugField(_("mã"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    bands = models.JSONField(_("các mức xếp loại"))
+    framework = models.ForeignKey(
+        "frameworks.Framework",
+        verbose_name=_("bộ chỉ số"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="class_schemes",
+    )
+    group = models.ForeignKey(
+        "orgs.UnitGroup",
+        verbose_name=_("nhóm đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="class_schemes",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("thang xếp loại")
+        verbose_name_plural = _("thang xếp loại")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResultSource(models.TextChoices):
+    COMPUTED = "computed", _("Tính trên phần mềm")
+    IMPORTED = "imported", _("Nhập từ kết quả đã công bố")
+
+
+class ResultStatus(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    APPROVED = "approved", _("Chủ tịch Hội đồng đã duyệt")
+    PUBLISHED = "published", _("Đã công bố")
+    SUPERSEDED = "superseded", _("Đã thay thế")
+
+
+class JobState(models.TextChoices):
+    IDLE = "", _("—")
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang tính")
+    DONE = "done", _("Hoàn tất")
+    FAILED = "failed", _("Lỗi")
+
+
+class ResultSet(TimeStampedModel):
+    year = models.PositiveSmallIntegerField(_("năm"), db_index=True)
+    cycle = models.ForeignKey(
+        "cycles.Cycle",
+        verbose_name=_("đợt đánh giá"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_sets",
+    )
+    group = models.ForeignKey(
+        "orgs.UnitGroup",
+        verbose_name=_("nhóm đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_sets",
+    )
+    # For imported tables without a registry group: the unit kind compared ("province", "commune"…).
+    unit_kind = models.CharField(_("loại đơn vị"), max_length=32, blank=True)
+    framework = models.ForeignKey(
+        "frameworks.Framework",
+        verbose_name=_("bộ chỉ số"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_sets",
+    )
+    scheme = models.ForeignKey(
+        ClassScheme,
+        verbose_name=_("thang xếp loại"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_sets",
+    )
+    source = models.CharField(_("nguồn"), max_length=16, choices=ResultSource.choices, default=ResultSource.COMPUTED)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.DRAFT, db_index=True
+    )
+    title = models.CharField(_("tiêu đề"), max_length=300, blank=True)
+    inputs_version = models.CharField(_("phiên bản dữ liệu đầu vào"), max_length=64, blank=True)
+    computed_at = models.DateTimeField(_("tính lúc"), null=True, blank=True)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tính"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    job_state = models.CharField(_("tiến trình"), max_length=16, choices=JobState.choices, blank=True, default="")
+    job_done = models.PositiveIntegerField(_("đã xử lý"), default=0)
+    job_total = models.PositiveIntegerField(_("tổng số"), default=0)
+    job_error = models.TextField(_("lỗi"), blank=True)
+    approved_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người duyệt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người công bố"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision = models.CharField(_("quyết định công bố"), max_length=300, blank=True)
+    source_note = models.CharField(_("nguồn số liệu"), max_length=500, blank=True)
+    # The components (top-level nodes) shown as columns: [{"code": "1", "name": "…", "max": "10.00"}, …]
+    components = models.JSONField(_("lĩnh vực"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+        verbose_name = _("bộ kết quả")
+        verbose_name_plural = _("kết quả Chỉ số")
+
+    def __str__(self) -> str:
+        return self.title or f"{self.year}"
+
+
+class UnitResult(models.Model):
+    result_set = models.ForeignKey(
+        ResultSet, verbose_name=_("bộ kết quả"), on_delete=models.CASCADE, related_name="units"
+    )
+    unit = models.ForeignKey("orgs.OrgUnit", verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="results")
+    points = models.DecimalField(_("tổng điểm"), max_digits=8, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=8, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("Chỉ số (%)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveIntegerField(_("xếp hạng"), null=True, blank=True)
+    class_code = models.CharField(_("xếp loại"), max_length=32, blank=True)
+    class_name = models.CharField(_("tên xếp loại"), max_length=100, blank=True)
+    complete = models.BooleanField(_("đủ dữ liệu"), default=False)
+    missing = models.JSONField(_("tiêu chí chưa có điểm"), default=list, blank=True)
+    # {"1": {"points": "8.50", "max": "10.00", "percent": "85.00", "class": "B"}, …}
+    components = models.JSONField(_("điểm theo lĩnh vực"), default=dict, blank=True)
+    # {"1.1": {"self": "3.00", "appraised": "2.50", "final": "2.50", "max": "3.00", "reason": ""}, …}
+    nodes = models.JSONField(_("điểm theo tiêu chí"), default=dict, blank=True)
+    imported_rank = models.PositiveIntegerField(_("xếp hạng đã công bố"), null=True, blank=True)
+    source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["result_set", "rank", "unit__name"]
+        verbose_name = _("kết quả đơn vị")
+        verbose_name_plural = _("kết quả đơn vị")
+        constraints = [models.UniqueConstraint(fields=["result_set", "unit"], name="unit_result_set_unit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.percent}"

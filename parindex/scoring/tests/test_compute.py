@@ -1,0 +1,87 @@
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from parindex.assessments.models import Entry
+from parindex.assessments.services import entry_self_save
+from parindex.cycles.factories import entry, inside
+from parindex.scoring import access, services
+from parindex.scoring.models import JobState, ResultSet, ResultStatus
+
+
+def _appraise(assessment, code, points):
+    Entry.objects.filter(assessment=assessment, node__code=code).update(round1_points=D(points))
+
+
+@pytest.fixture
+def scored(cyc, cast):
+    with time_machine.travel(inside("self_assessment")):
+        for code, value in (("1.1", "97"), ("1.2", "yes"), ("1.3", "1.5"), ("2.1", "5")):
+            e = entry(cyc.assessment_a, code)
+            entry_self_save(entry_id=e.pk, version=e.version, declared=value, actor=cast.officer_a)
+    for code, points in (("1.1", "3"), ("1.2", "1"), ("1.3", "1"), ("2.1", "2")):
+        _appraise(cyc.assessment_a, code, points)
+    for code, points in (("1.1", "3"), ("1.2", "1"), ("1.3", "2"), ("2.1", "2")):
+        _appraise(cyc.assessment_b, code, points)
+    return cyc
+
+
+def _compute(scored, cast, capture):
+    with capture(execute=True):
+        return services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager)
+
+
+def test_it_computes_ranks_and_classes_from_appraised_points(scored, cast, django_capture_on_commit_callbacks):
+    result_set = _compute(scored, cast, django_capture_on_commit_callbacks)
+    result_set.refresh_from_db()
+    assert result_set.job_state == JobState.DONE and result_set.job_done == 2
+    a = result_set.units.get(unit=cast.dept_a)
+    b = result_set.units.get(unit=cast.dept_b)
+    # 7 of 12 points (the survey criterion is not scored yet): 58.33 %
+    assert a.points == D("7.00") and a.percent == D("58.33") and not a.complete and a.missing == ["3.1"]
+    assert b.points == D("8.00") and b.rank == 1 and a.rank == 2
+    assert a.class_code == "D"
+    assert a.nodes["1.3"] == {
+        "self": "1.50",
+        "appraised": "1.00",
+        "final": "1.00",
+        "max": "2.00",
+        "reason": "",
+        "source": "appraised",
+    }
+    assert a.components["3"]["points"] is None
+
+
+def test_a_new_computation_supersedes_the_draft_and_publication_needs_approval(
+    scored, cast, django_capture_on_commit_callbacks
+):
+    first = _compute(scored, cast, django_capture_on_commit_callbacks)
+    second = _compute(scored, cast, django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    assert first.status == ResultStatus.SUPERSEDED
+    second.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.resultset_publish(result_set=second, actor=cast.manager)
+    services.resultset_approve(result_set=second, actor=scored.chair)
+    published = services.resultset_publish(result_set=second, actor=cast.manager, decision="QĐ 1/QĐ-UBND")
+    assert published.status == ResultStatus.PUBLISHED
+    # Later edits never change the published snapshot.
+    _appraise(scored.assessment_a, "1.1", "0")
+    assert published.units.get(unit=cast.dept_a).points == D("7.00")
+
+
+def test_drafts_are_visible_to_managers_and_the_chair_only(scored, cast):
+    result_set = services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager)
+    assert access.can_view_result_set(cast.manager, result_set)
+    assert access.can_view_result_set(scored.chair, result_set)
+    for user in (cast.officer_a, cast.other_manager, cast.outsider, scored.viewer):
+        assert not access.can_view_result_set(user, result_set)
+
+
+def test_the_command_computes_every_group(scored, capsys):
+    call_command("compute_results", "--cycle", str(scored.cycle.pk))
+    assert "2 đơn vị" in capsys.readouterr().out
+    assert ResultSet.objects.filter(cycle=scored.cycle, job_state=JobState.DONE).count() == 1
