@@ -8,6 +8,7 @@ that reports its progress on the result set.
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from . import engine
 from .models import ClassScheme, JobState, ResultSet, ResultSource, ResultStatus, UnitResult
 
 PROGRESS_EVERY = 200
+log = logging.getLogger(__name__)
 
 
 def node_specs(framework) -> list[engine.NodeSpec]:
@@ -130,7 +132,7 @@ def resultset_compute(*, cycle, group, actor, run_now: bool = False) -> ResultSe
         try:
             resultset_compute_job.call(result_set.pk)
         except Exception:  # noqa: BLE001 — recorded on the result set (job_state, job_error) for the caller
-            pass
+            log.exception("result set %s failed", result_set.pk)
         result_set.refresh_from_db()
     return result_set
 
