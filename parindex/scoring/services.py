@@ -8,8 +8,8 @@ that reports its progress on the result set.
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
