@@ -17,6 +17,7 @@ urlpatterns = [
     path("dot-danh-gia/", include("parindex.cycles.urls")),
     path("tu-danh-gia/", include("parindex.assessments.urls")),
     path("tham-dinh/", include("parindex.appraisals.urls")),
+    path("ket-qua/", include("parindex.scoring.urls")),
     path("", include("parindex.web.urls")),
 ]
 

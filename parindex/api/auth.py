@@ -50,3 +50,12 @@ class SessionCsrfAuth(SessionAuth):
         ):
             raise HttpError(403, CSRF_FAILED)
         return user
+
+
+def anonymous_allowed(request: HttpRequest):
+    """Last resort for public endpoints: lets an anonymous caller through (``request.user`` stays anonymous)."""
+    return True
+
+
+# For public reads: a token or a session identifies the caller when present; otherwise the caller is the public.
+PUBLIC_AUTH = [ApiTokenAuth(), SessionCsrfAuth(), anonymous_allowed]

@@ -1,32 +1,12 @@
 from decimal import Decimal as D
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from parindex.assessments.models import Entry
-from parindex.assessments.services import entry_self_save
-from parindex.cycles.factories import entry, inside
 from parindex.scoring import access, services
 from parindex.scoring.models import JobState, ResultSet, ResultStatus
-
-
-def _appraise(assessment, code, points):
-    Entry.objects.filter(assessment=assessment, node__code=code).update(round1_points=D(points))
-
-
-@pytest.fixture
-def scored(cyc, cast):
-    with time_machine.travel(inside("self_assessment")):
-        for code, value in (("1.1", "97"), ("1.2", "yes"), ("1.3", "1.5"), ("2.1", "5")):
-            e = entry(cyc.assessment_a, code)
-            entry_self_save(entry_id=e.pk, version=e.version, declared=value, actor=cast.officer_a)
-    for code, points in (("1.1", "3"), ("1.2", "1"), ("1.3", "1"), ("2.1", "2")):
-        _appraise(cyc.assessment_a, code, points)
-    for code, points in (("1.1", "3"), ("1.2", "1"), ("1.3", "2"), ("2.1", "2")):
-        _appraise(cyc.assessment_b, code, points)
-    return cyc
 
 
 def _compute(scored, cast, capture):
@@ -69,7 +49,7 @@ def test_a_new_computation_supersedes_the_draft_and_publication_needs_approval(
     published = services.resultset_publish(result_set=second, actor=cast.manager, decision="QĐ 1/QĐ-UBND")
     assert published.status == ResultStatus.PUBLISHED
     # Later edits never change the published snapshot.
-    _appraise(scored.assessment_a, "1.1", "0")
+    Entry.objects.filter(assessment=scored.assessment_a, node__code="1.1").update(round1_points=D(0))
     assert published.units.get(unit=cast.dept_a).points == D("7.00")
 
 

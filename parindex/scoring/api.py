@@ -1,0 +1,195 @@
+"""Results on the API (``/api/v1/results``): result sets, rankings with changes, a unit's scorecard, computation
+(a background job), approval and publication. Published results are public; drafts need a manager or the chair."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from parindex.api.auth import PUBLIC_AUTH
+from parindex.api.errors import error_responses
+from parindex.cycles.models import Cycle, CycleFramework
+from parindex.orgs.access import require_login
+
+from . import access, selectors, services
+from .models import ResultSet, ResultStatus
+
+router = Router(tags=["Kết quả Chỉ số"])
+
+
+class ResultSetOut(Schema):
+    id: int
+    year: int
+    title: str
+    status: str = Field(..., description="draft, approved, published, superseded")
+    source: str = Field(..., description="computed, imported")
+    cycle_id: int | None
+    group: str | None = Field(..., description="mã nhóm đơn vị")
+    unit_kind: str
+    job_state: str = Field(..., description="queued, running, done, failed")
+    job_done: int
+    job_total: int
+    job_error: str
+    inputs_version: str
+    decision: str
+    components: list[dict]
+
+
+class RankingRow(Schema):
+    rank: int | None
+    unit: str
+    unit_code: str
+    unit_id: int
+    points: str | None
+    percent: str | None
+    class_: str = Field(..., alias="class")
+    percent_change: str | None
+    rank_change: int | None
+    change_note: str
+    imported_rank: int | None
+    complete: bool
+    missing: list[str]
+    components: dict
+
+
+class UnitScorecard(Schema):
+    unit_id: int
+    unit: str
+    points: str | None
+    max_points: str | None
+    percent: str | None
+    rank: int | None
+    class_code: str
+    class_name: str
+    complete: bool
+    missing: list[str]
+    components: dict
+    nodes: dict
+
+
+class ComputeIn(Schema):
+    cycle_id: int
+    group_id: int
+
+
+class PublishIn(Schema):
+    decision: str = ""
+
+
+def _out(rs: ResultSet) -> dict:
+    return {
+        "id": rs.pk,
+        "year": rs.year,
+        "title": str(rs),
+        "status": rs.status,
+        "source": rs.source,
+        "cycle_id": rs.cycle_id,
+        "group": rs.group.code if rs.group_id else None,
+        "unit_kind": rs.unit_kind,
+        "job_state": rs.job_state,
+        "job_done": rs.job_done,
+        "job_total": rs.job_total,
+        "job_error": rs.job_error,
+        "inputs_version": rs.inputs_version,
+        "decision": rs.decision,
+        "components": rs.components,
+    }
+
+
+def _s(value):
+    return None if value is None else str(value)
+
+
+@router.get("", response={200: list[ResultSetOut]}, auth=PUBLIC_AUTH, summary="Các bộ kết quả xem được")
+def results_list(request: HttpRequest):
+    sets = ResultSet.objects.exclude(status=ResultStatus.SUPERSEDED).select_related("group", "cycle__assessor")
+    return [_out(rs) for rs in sets if access.can_view_result_set(request.user, rs)]
+
+
+@router.post(
+    "/compute",
+    response={202: ResultSetOut, **error_responses(401, 403, 404, 422)},
+    summary="Tính kết quả dự thảo của một nhóm trong đợt (công việc nền)",
+)
+def results_compute(request: HttpRequest, payload: ComputeIn):
+    require_login(request.user)
+    cycle = get_object_or_404(Cycle.objects.select_related("assessor"), pk=payload.cycle_id)
+    access.require_results_compute(request.user, cycle)
+    plan = get_object_or_404(CycleFramework.objects.select_related("group"), cycle=cycle, group_id=payload.group_id)
+    rs = services.resultset_compute(cycle=cycle, group=plan.group, actor=request.user)
+    return Status(202, _out(rs))
+
+
+@router.get(
+    "/{result_set_id}",
+    response={200: ResultSetOut, **error_responses(403, 404)},
+    auth=PUBLIC_AUTH,
+    summary="Một bộ kết quả (tiến độ tính)",
+)
+def results_get(request: HttpRequest, result_set_id: int):
+    return _out(access.require_result_set(request.user, result_set_id))
+
+
+@router.get(
+    "/{result_set_id}/ranking",
+    response={200: list[RankingRow], **error_responses(403, 404)},
+    auth=PUBLIC_AUTH,
+    summary="Bảng xếp hạng với thay đổi so với năm trước",
+    by_alias=True,
+)
+def results_ranking(request: HttpRequest, result_set_id: int):
+    rs = access.require_result_set(request.user, result_set_id)
+    rows = selectors.ranking_rows(rs, previous=selectors.previous_set(rs))
+    return [
+        {**r, "points": _s(r["points"]), "percent": _s(r["percent"]), "percent_change": _s(r["percent_change"])}
+        for r in rows
+    ]
+
+
+@router.get(
+    "/{result_set_id}/units/{unit_id}",
+    response={200: UnitScorecard, **error_responses(403, 404)},
+    auth=PUBLIC_AUTH,
+    summary="Kết quả của một đơn vị: lĩnh vực, tiêu chí",
+)
+def results_unit(request: HttpRequest, result_set_id: int, unit_id: int):
+    rs = access.require_result_set(request.user, result_set_id)
+    row = get_object_or_404(rs.units.select_related("unit"), unit_id=unit_id)
+    return {
+        "unit_id": row.unit_id,
+        "unit": row.unit.name,
+        "points": _s(row.points),
+        "max_points": _s(row.max_points),
+        "percent": _s(row.percent),
+        "rank": row.rank,
+        "class_code": row.class_code,
+        "class_name": row.class_name,
+        "complete": row.complete,
+        "missing": row.missing,
+        "components": row.components,
+        "nodes": row.nodes,
+    }
+
+
+@router.post(
+    "/{result_set_id}/approve",
+    response={200: ResultSetOut, **error_responses(401, 403, 404, 422)},
+    summary="Chủ tịch Hội đồng duyệt kết quả",
+)
+def results_approve(request: HttpRequest, result_set_id: int):
+    rs = access.require_result_set(request.user, result_set_id)
+    access.require_result_approve(request.user, rs)
+    return _out(services.resultset_approve(result_set=rs, actor=request.user))
+
+
+@router.post(
+    "/{result_set_id}/publish",
+    response={200: ResultSetOut, **error_responses(401, 403, 404, 422)},
+    summary="Công bố kết quả đã duyệt",
+)
+def results_publish(request: HttpRequest, result_set_id: int, payload: PublishIn):
+    rs = access.require_result_set(request.user, result_set_id)
+    access.require_result_publish(request.user, rs)
+    return _out(services.resultset_publish(result_set=rs, actor=request.user, decision=payload.decision[:300]))

@@ -1,0 +1,85 @@
+"""Results pages and API: drafts for managers and the chair, published results for everyone."""
+
+import json
+
+import pytest
+
+from parindex.scoring import services
+from parindex.scoring.models import ResultSet, ResultStatus
+
+
+@pytest.fixture
+def draft(scored, cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager)
+
+
+@pytest.fixture
+def published(draft, scored, cast):
+    services.resultset_approve(result_set=draft, actor=scored.chair)
+    return services.resultset_publish(result_set=draft, actor=cast.manager, decision="QĐ 12/QĐ-UBND")
+
+
+def test_a_draft_is_shown_to_the_manager_and_hidden_from_others(draft, scored, cast, client, login):
+    url = f"/ket-qua/{draft.pk}/"
+    assert client.get(url).status_code == 404  # the public does not learn drafts exist
+    assert login(cast.officer_a).get(url).status_code == 403
+    assert login(cast.other_manager).get(url).status_code == 403
+    page = login(cast.manager).get(url)
+    assert page.status_code == 200 and "Sở Tài chính" in page.text and "58,33" in page.text
+
+
+def test_the_manager_computes_from_the_page_and_the_chair_approves(
+    scored, cast, login, django_capture_on_commit_callbacks
+):
+    plan = scored.cycle.plans.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(cast.manager).post(f"/ket-qua/tinh/{scored.cycle.pk}/{plan.group_id}/")
+    result_set = ResultSet.objects.get()
+    assert response.status_code == 302 and result_set.job_state == "done"
+    assert login(cast.officer_a).post(f"/tinh/{scored.cycle.pk}/{plan.group_id}/").status_code in (403, 404)
+    assert login(cast.manager).post(f"/ket-qua/{result_set.pk}/duyet/").status_code == 403
+    login(scored.chair).post(f"/ket-qua/{result_set.pk}/duyet/")
+    result_set.refresh_from_db()
+    assert result_set.status == ResultStatus.APPROVED
+
+
+def test_an_officer_cannot_compute(scored, cast, login):
+    plan = scored.cycle.plans.get()
+    assert login(cast.officer_a).post(f"/ket-qua/tinh/{scored.cycle.pk}/{plan.group_id}/").status_code == 403
+    assert not ResultSet.objects.exists()
+
+
+def test_published_results_are_public_with_open_data(published, cast, client):
+    assert client.get("/ket-qua/cong-khai/").status_code == 200
+    page = client.get(f"/ket-qua/{published.pk}/")
+    assert page.status_code == 200 and "QĐ 12/QĐ-UBND" in page.text
+    assert client.get(f"/ket-qua/{published.pk}/don-vi/{cast.dept_a.pk}/").status_code == 200
+    data = json.loads(
+        b"".join(client.get(f"/ket-qua/{published.pk}/du-lieu.json").streaming_content or [])
+        if hasattr(client.get(f"/ket-qua/{published.pk}/du-lieu.json"), "streaming_content")
+        else client.get(f"/ket-qua/{published.pk}/du-lieu.json").content
+    )
+    assert [r["unit_code"] for r in data["rows"]] == ["P99-STC", "P99-STP"]
+    csv_text = b"".join(client.get(f"/ket-qua/{published.pk}/du-lieu.csv").streaming_content).decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "rank,unit,unit_code,points,percent,class,percent_change,rank_change"
+
+
+def test_the_api_hides_drafts_from_the_public_and_shows_the_ranking(draft, published, cast, client, login):
+    assert client.get(f"/api/v1/results/{published.pk}/ranking").status_code == 200
+    rows = client.get(f"/api/v1/results/{published.pk}/ranking").json()
+    assert rows[0]["unit_code"] == "P99-STC" and rows[0]["class"] == "D" and rows[0]["rank"] == 1
+    listed = [r["id"] for r in client.get("/api/v1/results").json()]
+    assert listed == [published.pk]
+
+
+def test_the_api_computes_as_a_job_for_managers_only(scored, cast, login, django_capture_on_commit_callbacks):
+    plan = scored.cycle.plans.get()
+    body = {"cycle_id": scored.cycle.pk, "group_id": plan.group_id}
+    officer = login(cast.officer_a)
+    assert officer.post("/api/v1/results/compute", body, content_type="application/json").status_code == 403
+    client = login(cast.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/results/compute", body, content_type="application/json")
+    assert response.status_code == 202
+    assert client.get(f"/api/v1/results/{response.json()['id']}").json()["job_state"] == "done"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "scoring"
+urlpatterns = [
+    path("", views.results_list, name="list"),
+    path("cong-khai/", views.public_list, name="public"),
+    path("tinh/<int:cycle_id>/<int:group_id>/", views.results_compute, name="compute"),
+    path("<int:pk>/", views.results_detail, name="detail"),
+    path("<int:pk>/tien-trinh/", views.results_progress, name="progress"),
+    path("<int:pk>/duyet/", views.results_approve, name="approve"),
+    path("<int:pk>/cong-bo/", views.results_publish, name="publish"),
+    path("<int:pk>/don-vi/<int:unit_id>/", views.results_unit, name="unit"),
+    path("<int:pk>/du-lieu.<str:fmt>", views.results_open_data, name="open_data"),
+]

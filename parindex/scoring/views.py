@@ -1,0 +1,192 @@
+"""Results pages: the list (with computation for managers), a result set's ranking with progress while it is
+computed, approval and publication, a unit's scorecard, open data. Published results need no login; drafts are for
+managers and the council chair only (see ``access``)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from parindex.core.exports import cell_safe, csv_response
+from parindex.cycles.models import Cycle, CycleFramework
+from parindex.orgs.access import require_login
+
+from . import access, engine, selectors, services
+from .models import JobState, ResultSet, ResultStatus
+
+NAV = "results"
+OPEN_DATA_FIELDS = ["rank", "unit", "unit_code", "points", "percent", "class", "percent_change", "rank_change"]
+
+
+def _plain(value):
+    return None if value is None else (value if isinstance(value, int | str | bool) else str(value))
+
+
+@require_GET
+def results_list(request):
+    published = ResultSet.objects.filter(status=ResultStatus.PUBLISHED).select_related("group", "cycle")
+    computable = []
+    drafts = ResultSet.objects.none()
+    if request.user.is_authenticated:
+        cycles = [c for c in Cycle.objects.select_related("assessor") if access.can_manage_results(request.user, c)]
+        viewable = [c for c in Cycle.objects.select_related("assessor") if access.can_approve_results(request.user, c)]
+        computable = list(CycleFramework.objects.filter(cycle__in=cycles).select_related("cycle", "group", "framework"))
+        drafts = (
+            ResultSet.objects.filter(cycle__in=set(cycles) | set(viewable))
+            .exclude(status__in=[ResultStatus.PUBLISHED, ResultStatus.SUPERSEDED])
+            .select_related("group", "cycle")
+        )
+    return render(
+        request,
+        "scoring/list.html",
+        {"nav": NAV, "published": published, "drafts": drafts, "computable": computable},
+    )
+
+
+@require_POST
+def results_compute(request, cycle_id: int, group_id: int):
+    require_login(request.user)
+    cycle = get_object_or_404(Cycle.objects.select_related("assessor"), pk=cycle_id)
+    access.require_results_compute(request.user, cycle)
+    plan = get_object_or_404(CycleFramework.objects.select_related("group"), cycle=cycle, group_id=group_id)
+    try:
+        result_set = services.resultset_compute(cycle=cycle, group=plan.group, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("scoring:list")
+    return redirect("scoring:detail", result_set.pk)
+
+
+def _ranking_context(request, result_set: ResultSet) -> dict:
+    previous = selectors.previous_set(result_set)
+    rows = selectors.ranking_rows(result_set, previous=previous) if result_set.job_state == JobState.DONE else []
+    klass = request.GET.get("xep_loai", "")
+    if klass:
+        rows = [r for r in rows if r["class"] == klass]
+    order = request.GET.get("sap_xep", "rank")
+    if order == "name":
+        rows.sort(key=lambda r: r["unit"])
+    elif order == "change":
+        rows.sort(key=lambda r: (r["percent_change"] is None, -(r["percent_change"] or 0)))
+    classes = sorted({r["class"] for r in selectors.ranking_rows(result_set)} - {""}) if rows or klass else []
+    return {
+        "nav": NAV,
+        "result_set": result_set,
+        "previous": previous,
+        "rows": rows,
+        "classes": classes,
+        "klass": klass,
+        "order": order,
+        "can_approve": result_set.cycle_id
+        and result_set.status == ResultStatus.DRAFT
+        and access.can_approve_results(request.user, result_set.cycle),
+        "can_publish": result_set.cycle_id
+        and result_set.status == ResultStatus.APPROVED
+        and access.can_manage_results(request.user, result_set.cycle),
+        "rounding_rule": engine.ROUNDING_RULE,
+        "tie_rule": engine.TIE_RULE,
+    }
+
+
+@require_GET
+def results_detail(request, pk: int):
+    result_set = access.require_result_set(request.user, pk)
+    return render(request, "scoring/detail.html", _ranking_context(request, result_set))
+
+
+@require_GET
+def results_progress(request, pk: int):
+    result_set = access.require_result_set(request.user, pk)
+    if result_set.job_state == JobState.DONE and request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "scoring/_progress.html", {"result_set": result_set})
+
+
+@require_POST
+def results_approve(request, pk: int):
+    result_set = access.require_result_set(request.user, pk)
+    access.require_result_approve(request.user, result_set)
+    try:
+        services.resultset_approve(result_set=result_set, actor=request.user)
+        messages.success(request, _("Đã duyệt kết quả."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("scoring:detail", pk)
+
+
+@require_POST
+def results_publish(request, pk: int):
+    result_set = access.require_result_set(request.user, pk)
+    access.require_result_publish(request.user, result_set)
+    try:
+        services.resultset_publish(
+            result_set=result_set, actor=request.user, decision=request.POST.get("decision", "").strip()[:300]
+        )
+        messages.success(request, _("Đã công bố kết quả; trang công khai đã mở."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("scoring:detail", pk)
+
+
+@require_GET
+def results_unit(request, pk: int, unit_id: int):
+    result_set = access.require_result_set(request.user, pk)
+    row = result_set.units.select_related("unit").filter(unit_id=unit_id).first()
+    if row is None:
+        raise Http404(_("Đơn vị không có trong bộ kết quả này."))
+    criteria = []
+    if result_set.framework_id and row.nodes:
+        for code, name, parent in result_set.framework.nodes.order_by("order", "id").values_list(
+            "code", "name", "parent__code"
+        ):
+            values = row.nodes.get(code)
+            if values:
+                final, top = values.get("final"), values.get("max")
+                lost = None if final is None or top is None else max(Decimal(top) - Decimal(final), Decimal(0))
+                criteria.append({"code": code, "name": name, "is_field": parent is None, "lost": lost, **values})
+    history = [
+        h
+        for h in selectors.unit_history(row.unit)
+        if h.result_set.status == ResultStatus.PUBLISHED or h.result_set_id == result_set.pk
+    ]
+    return render(
+        request,
+        "scoring/unit.html",
+        {"nav": NAV, "result_set": result_set, "row": row, "criteria": criteria, "history": history},
+    )
+
+
+@require_GET
+def results_open_data(request, pk: int, fmt: str):
+    result_set = access.require_result_set(request.user, pk)
+    if result_set.status != ResultStatus.PUBLISHED and not request.user.is_authenticated:
+        raise PermissionDenied
+    records = selectors.ranking_rows(result_set, previous=selectors.previous_set(result_set))
+    out = [{f: _plain(r[f]) for f in OPEN_DATA_FIELDS} for r in records]
+    name = f"chi-so-cchc-{result_set.year}-{result_set.pk}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps({"year": result_set.year, "title": result_set.title, "rows": out}, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        return response
+    if fmt != "csv":
+        raise Http404
+    rows = [OPEN_DATA_FIELDS] + [[cell_safe(r[f]) for f in OPEN_DATA_FIELDS] for r in out]
+    return csv_response(rows, f"{name}.csv")
+
+
+@require_GET
+def public_list(request):
+    sets = ResultSet.objects.filter(status=ResultStatus.PUBLISHED).select_related("group").order_by("-year")
+    return render(request, "scoring/public_list.html", {"nav": "public", "sets": sets})
