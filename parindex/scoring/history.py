@@ -36,6 +36,23 @@ HEADERS = {
     "rank": {"rank", "xep hang"},
 }
 MAX_ROWS = 20000
+HUNDRED = Decimal(100)
+NOT_ASSESSED = {"-", "–", "—", "x", "X"}
+
+
+def _component(value: Decimal, max_points: Decimal | None, components_as: str, bands) -> dict:
+    if components_as == "percent":
+        pct, points = engine.publish(value), None
+    else:
+        points = engine.publish(value)
+        pct = engine.publish(engine.percent(value, max_points)) if max_points else None
+    band = engine.classify(pct, bands) if pct is not None else None
+    return {
+        "points": None if points is None else str(points),
+        "max": None if max_points is None else str(max_points),
+        "percent": None if pct is None else str(pct),
+        "class": band.code if band else "",
+    }
 
 
 @dataclass
@@ -146,10 +163,12 @@ def results_import(
     framework=None,
     scheme=None,
     source_note: str = "",
+    components_as: str = "percent",
     dry_run: bool = False,
 ) -> ImportReport:
     """Import published results; all or nothing. ``unit_kind`` (e.g. ``province``) narrows the name lookup and
-    names the compared set when there is no ``group``."""
+    names the compared set when there is no ``group``. Component columns hold percents (as MOHA publishes them)
+    or, with ``components_as="points"``, points; "-" marks a component not assessed that year."""
     report = ImportReport()
     rows = read_table(content, filename)
     report.rows = len(rows)
@@ -216,12 +235,15 @@ def results_import(
         for key, text in values.items():
             if key.startswith("component:"):
                 code = key.split(":", 1)[1]
+                if text.strip() in NOT_ASSESSED:
+                    continue
                 value = _number(text, number, code, errors)
                 if value is None:
                     continue
-                limit = component_max.get(code)
+                limit = HUNDRED if components_as == "percent" else component_max.get(code)
                 if value < 0 or (limit is not None and value > limit):
-                    errors.append(f"Dòng {number}, cột {code}: {value} vượt điểm tối đa {limit} của lĩnh vực.")
+                    what = "100%" if components_as == "percent" else f"điểm tối đa {limit} của lĩnh vực"
+                    errors.append(f"Dòng {number}, cột {code}: {value} vượt {what}.")
                 components[code] = value
         parsed.append((number, year, unit, pct, pts, imported_rank, components))
     if errors:
@@ -278,14 +300,7 @@ def results_import(
                         class_name=band.name if band else "",
                         complete=True,
                         components={
-                            c: {
-                                "points": str(engine.publish(v)),
-                                "max": str(component_max[c]) if c in component_max else None,
-                                "percent": str(engine.publish(engine.percent(v, component_max[c])))
-                                if component_max.get(c)
-                                else None,
-                            }
-                            for c, v in components.items()
+                            c: _component(v, component_max.get(c), components_as, bands) for c, v in components.items()
                         },
                         imported_rank=imported_rank,
                         source_row=number,

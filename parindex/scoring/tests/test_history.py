@@ -50,7 +50,12 @@ def test_it_imports_a_published_table_with_vietnamese_headers_and_computes_ranks
     assert result_set.status == ResultStatus.PUBLISHED
     nam = UnitResult.objects.get(unit=provinces["nam"])
     assert nam.percent == D("81.00") and nam.rank == 3 and nam.imported_rank == 3 and nam.class_code == "B"
-    assert UnitResult.objects.get(unit=provinces["bac"]).components["1"]["points"] == "8.50"
+    assert UnitResult.objects.get(unit=provinces["bac"]).components["1"] == {
+        "points": None,
+        "max": None,
+        "percent": "8.50",
+        "class": "D",
+    }
 
 
 def test_nothing_is_imported_when_a_row_is_wrong_and_every_error_names_its_row(provinces):

@@ -25,9 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--group", default="", help="mã nhóm đơn vị (thay cho --kind)")
         parser.add_argument("--framework", default="", help="mã bộ chỉ số để kiểm tra điểm tối đa")
         parser.add_argument("--source", default="", help="nguồn (số quyết định công bố…)")
+        parser.add_argument(
+            "--components",
+            choices=["percent", "points"],
+            default="percent",
+            help="các cột lĩnh vực ghi tỷ lệ % (mặc định, như Bộ Nội vụ công bố) hay điểm",
+        )
         parser.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
 
-    def handle(self, *args, path, kind, group, framework, source, dry_run, **options):
+    def handle(self, *args, path, kind, group, framework, source, components, dry_run, **options):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"Không có tệp {path}.")
@@ -53,6 +59,7 @@ class Command(BaseCommand):
                 framework=framework_obj,
                 scheme=scheme_for(framework=framework_obj, group=group_obj),
                 source_note=source,
+                components_as=components,
                 dry_run=dry_run,
             )
         except ValidationError as exc:
