@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from parindex.orgs.access import MANAGER_ROLES, has_role_for_unit, is_manager, require_login
-from parindex.orgs.models import Role
+from parindex.orgs.models import OrgUnit, Role, UnitKind
 
-from .models import ResultSet, ResultStatus
+from .models import ResultSet, ResultStatus, Target
 
 
 def can_manage_results(user, cycle) -> bool:
@@ -61,3 +61,22 @@ def require_result_publish(user, result_set: ResultSet) -> None:
     require_login(user)
     if result_set.cycle is None or not can_manage_results(user, result_set.cycle):
         raise PermissionDenied("Chỉ Quản lý Chỉ số mới được công bố kết quả.")
+
+
+def target_owners(user):
+    """Units under which the user may set targets (their index-manager units)."""
+    from parindex.orgs.access import units_scope
+
+    if not getattr(user, "is_authenticated", False):
+        return OrgUnit.objects.none()
+    return units_scope(user, MANAGER_ROLES).filter(
+        kind__in=[UnitKind.PROVINCE, UnitKind.DEPARTMENT, UnitKind.MOHA, UnitKind.MINISTRY]
+    )
+
+
+def targets_visible(user):
+    """Targets are internal: their owner's managers, leaders (viewers) and council chairs read them."""
+    from parindex.orgs.access import OVERSIGHT_ROLES, units_scope
+
+    scope = units_scope(user, OVERSIGHT_ROLES)
+    return Target.objects.filter(owner__in=scope, ended_at__isnull=True).select_related("unit", "group", "owner")

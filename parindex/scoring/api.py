@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -12,8 +14,9 @@ from parindex.api.auth import PUBLIC_AUTH
 from parindex.api.errors import error_responses
 from parindex.cycles.models import Cycle, CycleFramework
 from parindex.orgs.access import require_login
+from parindex.orgs.models import OrgUnit
 
-from . import access, selectors, services
+from . import access, analysis, selectors, services, targets
 from .models import ResultSet, ResultStatus
 
 router = Router(tags=["Kết quả Chỉ số"])
@@ -102,15 +105,36 @@ def _s(value):
     return None if value is None else str(value)
 
 
-@router.get("", response={200: list[ResultSetOut]}, auth=PUBLIC_AUTH, summary="Các bộ kết quả xem được")
+@router.get(
+    "", response={200: list[ResultSetOut], **error_responses(401)}, auth=PUBLIC_AUTH, summary="Các bộ kết quả xem được"
+)
 def results_list(request: HttpRequest):
     sets = ResultSet.objects.exclude(status=ResultStatus.SUPERSEDED).select_related("group", "cycle__assessor")
     return [_out(rs) for rs in sets if access.can_view_result_set(request.user, rs)]
 
 
+@router.get("/targets", response={200: list[dict], **error_responses(401)}, summary="Mục tiêu và kết quả từng năm")
+def targets_list(request: HttpRequest):
+    require_login(request.user)
+    return [
+        {
+            "id": t.pk,
+            "kind": t.kind,
+            "label": t.get_kind_display(),
+            "unit": t.unit.code if t.unit_id else None,
+            "group": t.group.code if t.group_id else None,
+            "top_n": t.top_n,
+            "year_from": t.year_from,
+            "year_to": t.year_to,
+            "years": [{"year": c.year, "met": c.met, "detail": c.detail} for c in targets.target_progress(t)],
+        }
+        for t in access.targets_visible(request.user)
+    ]
+
+
 @router.post(
     "/compute",
-    response={202: ResultSetOut, **error_responses(401, 403, 404, 422)},
+    response={202: ResultSetOut, **error_responses(400, 401, 403, 404, 422)},
     summary="Tính kết quả dự thảo của một nhóm trong đợt (công việc nền)",
 )
 def results_compute(request: HttpRequest, payload: ComputeIn):
@@ -124,7 +148,7 @@ def results_compute(request: HttpRequest, payload: ComputeIn):
 
 @router.get(
     "/{result_set_id}",
-    response={200: ResultSetOut, **error_responses(403, 404)},
+    response={200: ResultSetOut, **error_responses(401, 403, 404, 422)},
     auth=PUBLIC_AUTH,
     summary="Một bộ kết quả (tiến độ tính)",
 )
@@ -134,7 +158,7 @@ def results_get(request: HttpRequest, result_set_id: int):
 
 @router.get(
     "/{result_set_id}/ranking",
-    response={200: list[RankingRow], **error_responses(403, 404)},
+    response={200: list[RankingRow], **error_responses(401, 403, 404, 422)},
     auth=PUBLIC_AUTH,
     summary="Bảng xếp hạng với thay đổi so với năm trước",
     by_alias=True,
@@ -150,7 +174,7 @@ def results_ranking(request: HttpRequest, result_set_id: int):
 
 @router.get(
     "/{result_set_id}/units/{unit_id}",
-    response={200: UnitScorecard, **error_responses(403, 404)},
+    response={200: UnitScorecard, **error_responses(401, 403, 404, 422)},
     auth=PUBLIC_AUTH,
     summary="Kết quả của một đơn vị: lĩnh vực, tiêu chí",
 )
@@ -186,10 +210,48 @@ def results_approve(request: HttpRequest, result_set_id: int):
 
 @router.post(
     "/{result_set_id}/publish",
-    response={200: ResultSetOut, **error_responses(401, 403, 404, 422)},
+    response={200: ResultSetOut, **error_responses(400, 401, 403, 404, 422)},
     summary="Công bố kết quả đã duyệt",
 )
 def results_publish(request: HttpRequest, result_set_id: int, payload: PublishIn):
     rs = access.require_result_set(request.user, result_set_id)
     access.require_result_publish(request.user, rs)
     return _out(services.resultset_publish(result_set=rs, actor=request.user, decision=payload.decision[:300]))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@router.get(
+    "/{result_set_id}/analysis",
+    response={200: dict, **error_responses(401, 403, 404, 422)},
+    auth=PUBLIC_AUTH,
+    summary="Phân tích: tiêu chí mất điểm, đơn vị giảm điểm, chênh lệch tự chấm – thẩm định",
+)
+def results_analysis(request: HttpRequest, result_set_id: int):
+    rs = access.require_result_set(request.user, result_set_id)
+    fell = [
+        {k: r[k] for k in ("unit", "unit_code", "percent", "previous_percent", "percent_change", "change_note")}
+        for r in analysis.units_fell(rs)
+    ]
+    return _jsonable(
+        {"points_lost": analysis.points_lost(rs), "units_fell": fell, "gaps": analysis.self_vs_appraised(rs)}
+    )
+
+
+@router.get(
+    "/units/{unit_id}/components",
+    response={200: dict, **error_responses(401, 404, 422)},
+    auth=PUBLIC_AUTH,
+    summary="Chỉ số thành phần của một đơn vị qua các năm đã công bố, trung bình và xếp loại",
+)
+def unit_components(request: HttpRequest, unit_id: int, year_from: int | None = None, year_to: int | None = None):
+    unit = get_object_or_404(OrgUnit, pk=unit_id)
+    return _jsonable(analysis.component_averages(unit, year_from=year_from, year_to=year_to))

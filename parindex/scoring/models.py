@@ -181,3 +181,50 @@ class UnitResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.percent}"
+
+
+class TargetKind(models.TextChoices):
+    NATIONAL_TOP = "national_top", _("Nằm trong nhóm N đơn vị dẫn đầu cả nước đến năm Y")
+    RISE_RANK = "rise_rank", _("Mỗi năm tăng ít nhất một bậc xếp hạng")
+    EACH_UNIT_ABOVE_PREVIOUS = "each_unit_above_previous", _("Mỗi đơn vị năm sau cao hơn năm trước")
+    AVERAGE_ABOVE_PROVINCE = "average_above_province", _("Bình quân các đơn vị cao hơn Chỉ số của tỉnh năm trước")
+
+
+class Target(TimeStampedModel):
+    """A target recorded by index managers (seed 002), checked year by year against stored results."""
+
+    owner = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("cơ quan đặt mục tiêu"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("loại mục tiêu"), max_length=32, choices=TargetKind.choices)
+    # The province (national_top, rise_rank, average_above_province: the province compared) …
+    unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
+    # … and the unit group whose units are checked (each_unit_above_previous, average_above_province).
+    group = models.ForeignKey(
+        "orgs.UnitGroup",
+        verbose_name=_("nhóm đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
+    top_n = models.PositiveIntegerField(_("N (nhóm dẫn đầu)"), null=True, blank=True)
+    year_from = models.PositiveSmallIntegerField(_("từ năm"))
+    year_to = models.PositiveSmallIntegerField(_("đến năm"))
+    note = models.CharField(_("căn cứ"), max_length=500, blank=True)
+    ended_at = models.DateTimeField(_("thôi theo dõi lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["year_from", "kind", "id"]
+        verbose_name = _("mục tiêu")
+        verbose_name_plural = _("mục tiêu")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.year_from}–{self.year_to})"

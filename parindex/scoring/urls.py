@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/cong-bo/", views.results_publish, name="publish"),
     path("<int:pk>/don-vi/<int:unit_id>/", views.results_unit, name="unit"),
     path("<int:pk>/du-lieu.<str:fmt>", views.results_open_data, name="open_data"),
+    path("<int:pk>/phan-tich/", views.results_analysis, name="analysis"),
+    path("phan-tich/don-vi/<int:unit_id>/", views.unit_analysis, name="unit_analysis"),
+    path("muc-tieu/", views.target_list, name="targets"),
 ]

@@ -12,13 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parindex.core.exports import cell_safe, csv_response
 from parindex.cycles.models import Cycle, CycleFramework
 from parindex.orgs.access import require_login
+from parindex.orgs.models import OrgUnit, UnitKind
+from parindex.orgs.selectors import unit_ancestors
 
-from . import access, engine, selectors, services
+from . import access, analysis, engine, selectors, services, targets
+from .forms import TargetForm
 from .models import JobState, ResultSet, ResultStatus
 
 NAV = "results"
@@ -190,3 +193,70 @@ def results_open_data(request, pk: int, fmt: str):
 def public_list(request):
     sets = ResultSet.objects.filter(status=ResultStatus.PUBLISHED).select_related("group").order_by("-year")
     return render(request, "scoring/public_list.html", {"nav": "public", "sets": sets})
+
+
+def _province_of(unit):
+    if unit is None:
+        return None
+    if unit.kind == UnitKind.PROVINCE:
+        return unit
+    return next((u for u in reversed(unit_ancestors(unit)) if u.kind == UnitKind.PROVINCE), None)
+
+
+@require_GET
+def results_analysis(request, pk: int):
+    result_set = access.require_result_set(request.user, pk)
+    province = _province_of(result_set.cycle.assessor if result_set.cycle_id else None)
+    return render(
+        request,
+        "scoring/analysis.html",
+        {
+            "nav": NAV,
+            "result_set": result_set,
+            "lost": analysis.points_lost(result_set, limit=30),
+            "fell": analysis.units_fell(result_set),
+            "gaps": analysis.self_vs_appraised(result_set)[:200],
+            "province": province,
+            "against": analysis.average_against_province(result_set, province) if province else None,
+        },
+    )
+
+
+@require_GET
+def unit_analysis(request, unit_id: int):
+    unit = get_object_or_404(OrgUnit, pk=unit_id)
+    year_from = _int(request.GET.get("tu_nam"))
+    year_to = _int(request.GET.get("den_nam"))
+    table = analysis.component_averages(unit, year_from=year_from, year_to=year_to)
+    return render(
+        request,
+        "scoring/unit_analysis.html",
+        {"nav": NAV, "unit": unit, "table": table, "year_from": year_from, "year_to": year_to},
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def target_list(request):
+    require_login(request.user)
+    owners = access.target_owners(request.user)
+    form = TargetForm(request.POST or None, owners=owners) if owners else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Chỉ Quản lý Chỉ số mới được đặt mục tiêu."))
+        if form.is_valid():
+            try:
+                targets.target_create(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Đã ghi mục tiêu."))
+                return redirect("scoring:targets")
+            except ValidationError as exc:
+                for field_name, errors in exc.message_dict.items():
+                    form.add_error(field_name if field_name in form.fields else None, errors)
+    rows = [(t, targets.target_progress(t)) for t in access.targets_visible(request.user)]
+    return render(request, "scoring/targets.html", {"nav": NAV, "rows": rows, "form": form})

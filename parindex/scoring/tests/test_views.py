@@ -83,3 +83,40 @@ def test_the_api_computes_as_a_job_for_managers_only(scored, cast, login, django
         response = client.post("/api/v1/results/compute", body, content_type="application/json")
     assert response.status_code == 202
     assert client.get(f"/api/v1/results/{response.json()['id']}").json()["job_state"] == "done"
+
+
+def test_the_analysis_page_lists_lost_points_and_gaps(draft, cast, login, client):
+    page = login(cast.manager).get(f"/ket-qua/{draft.pk}/phan-tich/")
+    assert page.status_code == 200 and "1.3" in page.text and "Chênh lệch" in page.text
+    assert client.logout() is None and client.get(f"/ket-qua/{draft.pk}/phan-tich/").status_code == 404
+
+
+def test_the_unit_analysis_page_shows_published_components(published, cast, client):
+    page = client.get(f"/ket-qua/phan-tich/don-vi/{cast.dept_a.pk}/")
+    assert page.status_code == 200 and "2026" in page.text
+
+
+def test_managers_record_targets_and_others_cannot(cast, login):
+    body = {
+        "owner": cast.home_affairs.pk,
+        "kind": "rise_rank",
+        "unit": cast.province.pk,
+        "year_from": 2025,
+        "year_to": 2027,
+    }
+    assert login(cast.officer_a).post("/ket-qua/muc-tieu/", body).status_code == 403
+    response = login(cast.manager).post("/ket-qua/muc-tieu/", body)
+    assert response.status_code == 302
+    page = login(cast.manager).get("/ket-qua/muc-tieu/")
+    assert "Mỗi năm tăng ít nhất một bậc" in page.text and "Chưa đánh giá" in page.text
+    bad = login(cast.manager).post("/ket-qua/muc-tieu/", dict(body, kind="national_top"))
+    assert bad.status_code == 200 and "Cần số N" in bad.text
+
+
+def test_the_api_serves_analysis_components_and_targets(published, cast, client, login):
+    analysis = client.get(f"/api/v1/results/{published.pk}/analysis").json()
+    assert analysis["points_lost"][0]["code"] == "1.3" and analysis["gaps"][0]["gap"] == "0.50"
+    components = client.get(f"/api/v1/results/units/{cast.dept_a.pk}/components").json()
+    assert components["years"] == [2026]
+    assert client.get("/api/v1/results/targets").status_code == 401
+    assert login(cast.manager).get("/api/v1/results/targets").json() == []
