@@ -65,3 +65,14 @@ def test_the_command_computes_every_group(scored, capsys):
     call_command("compute_results", "--cycle", str(scored.cycle.pk))
     assert "2 đơn vị" in capsys.readouterr().out
     assert ResultSet.objects.filter(cycle=scored.cycle, job_state=JobState.DONE).count() == 1
+
+
+def test_a_groups_own_class_scheme_names_the_classes(scored, cast):
+    from parindex.scoring.models import ClassScheme
+
+    scheme = ClassScheme.objects.get(code="tot-kha-trung-binh-yeu")
+    scheme.group = scored.group
+    scheme.save()
+    result_set = services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager, run_now=True)
+    b = result_set.units.get(unit=cast.dept_b)
+    assert (b.percent, b.class_name) == (D("66.67"), "Trung bình")
