@@ -1,7 +1,7 @@
 """Who may compute, read, approve and publish results.
 
-Draft and approved results are visible only to index managers and the council chair covering the cycle's assessing
-body; published results are public.
+Draft and approved results are visible only to index managers and the council (its chair and members) of the
+cycle; published results are public.
 """
 
 from __future__ import annotations
@@ -28,7 +28,20 @@ def can_view_result_set(user, result_set: ResultSet) -> bool:
         return True
     if result_set.cycle is None:  # an imported table not yet published: managers only
         return is_manager(user)
-    return can_manage_results(user, result_set.cycle) or can_approve_results(user, result_set.cycle)
+    return (
+        can_manage_results(user, result_set.cycle)
+        or can_approve_results(user, result_set.cycle)
+        or _council_member(user, result_set.cycle)
+    )
+
+
+def _council_member(user, cycle) -> bool:
+    from parindex.appraisals.models import CouncilMember
+
+    return (
+        getattr(user, "is_authenticated", False)
+        and CouncilMember.objects.filter(council__cycle=cycle, user=user, ended_at__isnull=True).exists()
+    )
 
 
 def require_results_compute(user, cycle) -> None:

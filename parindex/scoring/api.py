@@ -132,6 +132,18 @@ def targets_list(request: HttpRequest):
     ]
 
 
+@router.get(
+    "/compare",
+    response={200: dict, **error_responses(401, 422)},
+    auth=PUBLIC_AUTH,
+    summary="So sánh kết quả đã công bố của nhiều đơn vị qua các năm (units: mã, cách nhau bởi dấu phẩy)",
+)
+def results_compare(request: HttpRequest, units: str):
+    codes = [c.strip() for c in units.split(",") if c.strip()][:10]
+    found = sorted(OrgUnit.objects.filter(code__in=codes), key=lambda u: codes.index(u.code))
+    return _jsonable(selectors.compare_units(found))
+
+
 @router.post(
     "/compute",
     response={202: ResultSetOut, **error_responses(400, 401, 403, 404, 422)},

@@ -130,3 +130,24 @@ def unit_history(unit: OrgUnit) -> QuerySet[UnitResult]:
         .select_related("result_set")
         .order_by("result_set__year")
     )
+
+
+def compare_units(units: list[OrgUnit]) -> dict:
+    """Published results of several units side by side: years × units (percent, rank, class)."""
+    rows = (
+        UnitResult.objects.filter(unit__in=units, result_set__status=ResultStatus.PUBLISHED)
+        .select_related("result_set")
+        .order_by("result_set__year")
+    )
+    years = sorted({r.result_set.year for r in rows})
+    table = {u.pk: {} for u in units}
+    for r in rows:
+        table[r.unit_id][r.result_set.year] = {
+            "percent": r.percent,
+            "rank": r.rank,
+            "class": r.class_name or r.class_code,
+        }
+    return {
+        "years": years,
+        "units": [{"id": u.pk, "code": u.code, "name": u.name, "by_year": table[u.pk]} for u in units],
+    }

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/phan-tich/", views.results_analysis, name="analysis"),
     path("phan-tich/don-vi/<int:unit_id>/", views.unit_analysis, name="unit_analysis"),
     path("muc-tieu/", views.target_list, name="targets"),
+    path("so-sanh/", views.results_compare, name="compare"),
 ]

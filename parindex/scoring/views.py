@@ -260,3 +260,16 @@ def target_list(request):
                     form.add_error(field_name if field_name in form.fields else None, errors)
     rows = [(t, targets.target_progress(t)) for t in access.targets_visible(request.user)]
     return render(request, "scoring/targets.html", {"nav": NAV, "rows": rows, "form": form})
+
+
+@require_GET
+def results_compare(request):
+    codes = [c.strip() for c in request.GET.get("don_vi", "").replace(";", ",").split(",") if c.strip()][:10]
+    units = list(OrgUnit.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {u.code for u in units})
+    units.sort(key=lambda u: codes.index(u.code))
+    return render(
+        request,
+        "scoring/compare.html",
+        {"nav": NAV, "codes": ", ".join(codes), "unknown": unknown, "table": selectors.compare_units(units)},
+    )

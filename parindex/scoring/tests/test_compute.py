@@ -57,6 +57,7 @@ def test_drafts_are_visible_to_managers_and_the_chair_only(scored, cast):
     result_set = services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager)
     assert access.can_view_result_set(cast.manager, result_set)
     assert access.can_view_result_set(scored.chair, result_set)
+    assert access.can_view_result_set(scored.member, result_set)  # a council member
     for user in (cast.officer_a, cast.other_manager, cast.outsider, scored.viewer):
         assert not access.can_view_result_set(user, result_set)
 

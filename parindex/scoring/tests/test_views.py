@@ -120,3 +120,10 @@ def test_the_api_serves_analysis_components_and_targets(published, cast, client,
     assert components["years"] == [2026]
     assert client.get("/api/v1/results/targets").status_code == 401
     assert login(cast.manager).get("/api/v1/results/targets").json() == []
+
+
+def test_units_are_compared_across_years_on_the_page_and_the_api(published, cast, client):
+    page = client.get("/ket-qua/so-sanh/", {"don_vi": "P99-STP, P99-STC, KHONG-CO"})
+    assert page.status_code == 200 and "58,33" in page.text and "KHONG-CO" in page.text
+    data = client.get("/api/v1/results/compare", {"units": "P99-STC,P99-STP"}).json()
+    assert data["years"] == [2026] and data["units"][0]["by_year"]["2026"]["rank"] == 1
