@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce
+
 from . import engine
-from .models import ResultSet, ResultStatus, UnitResult
+from .models import LeafScore, ResultSet, ResultStatus, UnitResult
 from .selectors import previous_set, ranking_rows
 from .services import scheme_bands
 
@@ -64,30 +67,33 @@ def component_averages(unit, *, year_from: int | None = None, year_to: int | Non
 
 def points_lost(result_set: ResultSet, *, limit: int = 50) -> list[dict]:
     """Leaf criteria ranked by the points units lost there (sum and average over units with a value)."""
-    nodes = {}
-    if result_set.framework_id:
-        nodes = {
-            code: (name, parent)
-            for code, name, parent in result_set.framework.nodes.values_list("code", "name", "parent__code")
-        }
-    parents = {p for _n, p in nodes.values() if p}
-    lost: dict[str, list[Decimal]] = defaultdict(list)
-    for row in result_set.units.only("nodes"):
-        for code, v in (row.nodes or {}).items():
-            if code in parents or v.get("final") is None or v.get("source") in ("bonus", "penalty"):
-                continue
-            lost[code].append(max(Decimal(v["max"]) - Decimal(v["final"]), Decimal(0)))
-    out = [
-        {
-            "code": code,
-            "name": nodes.get(code, ("", None))[0],
-            "total_lost": sum(values, Decimal(0)),
-            "average_lost": engine.publish(sum(values, Decimal(0)) / len(values)),
-            "units_losing": sum(1 for v in values if v > 0),
-            "units": len(values),
-        }
-        for code, values in lost.items()
-    ]
+    final = Coalesce("appraised_points", "survey_points", "statistics_points")
+    rows = (
+        LeafScore.objects.filter(result_set=result_set)
+        .exclude(node__method__in=["bonus", "penalty"])
+        .annotate(final=final)
+        .filter(final__isnull=False)
+        .values("node__code", "node__name", "node__order")
+        .annotate(
+            total=Sum(ExpressionWrapper(F("node__max_points") - F("final"), output_field=DecimalField())),
+            units=Count("id"),
+            losing=Count("id", filter=Q(final__lt=F("node__max_points"))),
+        )
+    )
+    out = []
+    for r in rows:
+        total = Decimal(str(r["total"] or 0)).quantize(engine.CENT)
+        out.append(
+            {
+                "code": r["node__code"],
+                "name": r["node__name"],
+                "total_lost": total,
+                "average_lost": engine.publish(total / r["units"]),
+                "units_losing": r["losing"],
+                "units": r["units"],
+            }
+        )
+    out = [r for r in out if r["total_lost"] > 0]
     out.sort(key=lambda r: (-r["total_lost"], r["code"]))
     return out[:limit]
 
@@ -121,24 +127,16 @@ def average_against_province(result_set: ResultSet, province) -> dict:
     }
 
 
-def self_vs_appraised(result_set: ResultSet, *, min_gap: Decimal = Decimal("0.01")) -> list[dict]:
+def self_vs_appraised(result_set: ResultSet, *, limit: int = 1000) -> list[dict]:
     """Per unit and leaf criterion where the appraisal differs from the self-score: the gap (self − appraised)."""
-    gaps = []
-    for row in result_set.units.select_related("unit"):
-        for code, v in (row.nodes or {}).items():
-            s, a = _d(v.get("self")), _d(v.get("appraised"))
-            if s is None or a is None or not v.get("source"):
-                continue
-            if abs(s - a) >= min_gap:
-                gaps.append(
-                    {
-                        "unit": row.unit.name,
-                        "unit_id": row.unit_id,
-                        "code": code,
-                        "self": s,
-                        "appraised": a,
-                        "gap": s - a,
-                    }
-                )
+    rows = (
+        LeafScore.objects.filter(result_set=result_set, self_points__isnull=False, appraised_points__isnull=False)
+        .exclude(self_points=F("appraised_points"))
+        .values_list("unit_id", "unit__name", "node__code", "self_points", "appraised_points")
+    )
+    gaps = [
+        {"unit": name, "unit_id": unit_id, "code": code, "self": s, "appraised": a, "gap": s - a}
+        for unit_id, name, code, s, a in rows
+    ]
     gaps.sort(key=lambda g: (-abs(g["gap"]), g["unit"], g["code"]))
-    return gaps
+    return gaps[:limit]

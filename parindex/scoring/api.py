@@ -205,7 +205,23 @@ def results_unit(request: HttpRequest, result_set_id: int, unit_id: int):
         "complete": row.complete,
         "missing": row.missing,
         "components": row.components,
-        "nodes": row.nodes,
+        "nodes": _card(rs, row.unit_id),
+    }
+
+
+def _card(rs: ResultSet, unit_id: int) -> dict:
+    card = services.unit_scorecard(rs, unit_id) if rs.framework_id else None
+    if card is None:
+        return {}
+    return {
+        code: {
+            "self": _s(n.self_points),
+            "appraised": _s(n.appraised_points),
+            "final": _s(n.final_points),
+            "max": _s(n.max_points),
+            "reason": n.reason,
+        }
+        for code, n in card.nodes.items()
     }
 
 

@@ -257,6 +257,131 @@ def compute_unit(
     )
 
 
+# --- the same from sums (the fast path) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeafSums:
+    """What is known of the leaves directly under one node, for one unit — summed by the database.
+
+    ``final`` sums the regular leaves that have a value, ``extra`` the bonus and penalty leaves (each already held
+    within its range), ``known``/``missing`` count the regular leaves with and without a value. For a leaf that is
+    itself a top-level node, the sums describe that one leaf."""
+
+    final: Decimal = ZERO
+    extra: Decimal = ZERO
+    self_points: Decimal | None = None
+    appraised_points: Decimal | None = None
+    known: int = 0
+    missing: int = 0
+
+
+class Tree:
+    """A framework's tree prepared once for :func:`compute_unit_sums` over many units."""
+
+    def __init__(self, nodes: Sequence[NodeSpec]):
+        self.nodes = list(nodes)
+        self.children: dict[str | None, list[NodeSpec]] = {}
+        for n in self.nodes:
+            self.children.setdefault(n.parent, []).append(n)
+        for kids in self.children.values():
+            kids.sort(key=lambda n: (n.order, n.code))
+        self.below: dict[str, frozenset[str]] = {}
+        for root in self.children.get(None, []):
+            self._collect(root)
+
+    def _collect(self, spec: NodeSpec) -> frozenset[str]:
+        codes = set() if self.children.get(spec.code) else {spec.code}
+        for kid in self.children.get(spec.code, []):
+            codes |= self._collect(kid)
+        self.below[spec.code] = frozenset(codes)
+        return self.below[spec.code]
+
+
+def compute_unit_sums(
+    tree: Tree,
+    sums: Mapping[str, LeafSums],
+    *,
+    missing_codes: Sequence[str] = (),
+    total_max: Decimal | None = None,
+) -> UnitResult:
+    """:func:`compute_unit` from per-node sums of leaves (``sums`` maps a node's code to the sums of its leaf
+    children; a top-level leaf maps its own code). Results are given for every node that is not a leaf, and for
+    top-level leaves; the same rules apply, so both functions agree (property-tested)."""
+    children = tree.children
+    results: dict[str, NodeResult] = {}
+
+    def leaf_codes_missing(code: str) -> list[str]:
+        under = tree.below.get(code, frozenset())
+        return [c for c in missing_codes if c in under]
+
+    def visit(spec: NodeSpec) -> NodeResult:
+        kids = [k for k in children.get(spec.code, []) if children.get(k.code)]
+        leaf_sums = sums.get(spec.code, LeafSums())
+        if not children.get(spec.code):  # a top-level leaf
+            extra = spec.method in EXTRA_METHODS
+            value = leaf_sums.extra if extra else (leaf_sums.final if leaf_sums.known else None)
+            result = NodeResult(
+                code=spec.code,
+                max_points=spec.max_points,
+                self_points=leaf_sums.self_points,
+                appraised_points=leaf_sums.appraised_points,
+                final_points=value,
+                complete=value is not None,
+                missing=[] if value is not None else [spec.code],
+                reason="" if value is not None else _LEAF_REASON.get(spec.method or "appraised", "chưa có điểm"),
+                source=spec.method or "appraised",
+            )
+            results[spec.code] = result
+            return result
+        kid_results = [visit(k) for k in kids]
+        regular = [r for k, r in zip(kids, kid_results, strict=True) if k.method not in EXTRA_METHODS]
+        parts = [r.final_points for r in regular]
+        if leaf_sums.known:
+            parts.append(leaf_sums.final)
+        raw = _sum(parts)
+        if raw is not None:
+            raw += leaf_sums.extra
+        final, reason = raw, ""
+        if raw is not None:
+            final = min(max(raw, ZERO), spec.max_points)
+            if final != raw:
+                reason = "tổng điểm (kể cả điểm thưởng, điểm trừ) được giữ trong khoảng 0 – điểm tối đa của nút"
+        missing = leaf_codes_missing(spec.code)
+        result = NodeResult(
+            code=spec.code,
+            max_points=spec.max_points,
+            self_points=_sum([*(r.self_points for r in kid_results), leaf_sums.self_points]),
+            appraised_points=_sum([*(r.appraised_points for r in kid_results), leaf_sums.appraised_points]),
+            final_points=final,
+            complete=not missing,
+            missing=missing,
+            reason=reason,
+        )
+        results[spec.code] = result
+        return result
+
+    roots = children.get(None, [])
+    for root in roots:
+        visit(root)
+    regular_roots = [r for r in roots if r.method not in EXTRA_METHODS]
+    extra_roots = [r for r in roots if r.method in EXTRA_METHODS]
+    total_max = Decimal(total_max) if total_max is not None else sum((r.max_points for r in regular_roots), ZERO)
+    total = _sum(results[r.code].final_points for r in regular_roots)
+    if total is not None:
+        total += sum((results[r.code].final_points or ZERO for r in extra_roots), ZERO)
+        total = min(max(total, ZERO), total_max)
+    missing = [code for r in regular_roots for code in results[r.code].missing]
+    return UnitResult(
+        nodes=results,
+        components=[r.code for r in roots],
+        total_points=total,
+        total_max=total_max,
+        complete=not missing,
+        missing=missing,
+    )
+
+
 # --- classification and ranking ---------------------------------------------------------------------------------
 
 

@@ -168,8 +168,6 @@ class UnitResult(models.Model):
     missing = models.JSONField(_("tiêu chí chưa có điểm"), default=list, blank=True)
     # {"1": {"points": "8.50", "max": "10.00", "percent": "85.00", "class": "B"}, …}
     components = models.JSONField(_("điểm theo lĩnh vực"), default=dict, blank=True)
-    # {"1.1": {"self": "3.00", "appraised": "2.50", "final": "2.50", "max": "3.00", "reason": ""}, …}
-    nodes = models.JSONField(_("điểm theo tiêu chí"), default=dict, blank=True)
     imported_rank = models.PositiveIntegerField(_("xếp hạng đã công bố"), null=True, blank=True)
     source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
 
@@ -181,6 +179,27 @@ class UnitResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.percent}"
+
+
+class LeafScore(models.Model):
+    """The frozen value of one leaf criterion for one unit in a computed result set (copied by one INSERT … SELECT
+    when the set is computed; the scorecard recomposes the tree from these with the engine)."""
+
+    result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="leaf_scores")
+    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    node = models.ForeignKey("frameworks.Node", on_delete=models.PROTECT, related_name="+")
+    self_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    appraised_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    survey_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    statistics_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("điểm tiêu chí đã chốt")
+        verbose_name_plural = _("điểm tiêu chí đã chốt")
+        indexes = [models.Index(fields=["result_set", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.result_set_id}/{self.unit_id}/{self.node_id}"
 
 
 class TargetKind(models.TextChoices):

@@ -8,19 +8,18 @@ that reports its progress on the result set.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from parindex.core.services import audit_record
 
 from . import engine
-from .models import ClassScheme, JobState, ResultSet, ResultSource, ResultStatus, UnitResult
+from .models import ClassScheme, JobState, LeafScore, ResultSet, ResultSource, ResultStatus, UnitResult
 
 PROGRESS_EVERY = 200
 log = logging.getLogger(__name__)
@@ -60,49 +59,95 @@ def scheme_for(*, framework=None, group=None) -> ClassScheme | None:
     return None
 
 
-def _d(value) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(engine.CENT)
-
-
 def _s(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(engine.CENT))
 
 
-def cycle_leaf_values(*, cycle, group) -> dict[int, dict[str, engine.LeafValues]]:
-    """unit id → leaf code → values, read with one query over the entries (survey points join here later)."""
-    from parindex.assessments.models import Entry
+# Points are summed as integer cents so that SQLite (which keeps decimals as floating point) and PostgreSQL give
+# exactly the same totals. A leaf's value is held within its range, as the engine does.
+_FINAL = "COALESCE(e.round2_points, e.round1_points)"
+_HELD = (
+    f"CASE WHEN {_FINAL} > n.max_points THEN n.max_points WHEN {_FINAL} < n.min_points THEN n.min_points "
+    f"ELSE {_FINAL} END"
+)
+_CENTS = "CAST(ROUND(({v}) * 100) AS INTEGER)"
+_SCOPE = """
+FROM assessments_entry e
+JOIN assessments_assessment a ON a.id = e.assessment_id
+JOIN cycles_participant p ON p.id = a.participant_id
+JOIN frameworks_node n ON n.id = e.node_id
+WHERE a.cycle_id = %s AND p.group_id = %s AND p.withdrawn_at IS NULL
+"""
+# The queries are built from the constants above only; values go through parameters.
+LEAF_SUMS_SQL = f"""
+SELECT a.unit_id,
+       COALESCE(n.parent_id, -n.id) AS grp,
+       SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NOT NULL
+                THEN {_CENTS.format(v=_HELD)} ELSE 0 END),
+       SUM(CASE WHEN n.method IN ('bonus', 'penalty') AND {_FINAL} IS NOT NULL
+                THEN {_CENTS.format(v=_HELD)} ELSE 0 END),
+       SUM({_CENTS.format(v="e.self_points")}),
+       SUM({_CENTS.format(v=_FINAL)}),
+       SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL THEN 1 ELSE 0 END)
+{_SCOPE}
+  AND NOT EXISTS (SELECT 1 FROM frameworks_node c WHERE c.parent_id = n.id)
+GROUP BY a.unit_id, COALESCE(n.parent_id, -n.id)
+"""  # noqa: S608
+MISSING_SQL = f"""
+SELECT a.unit_id, n.code {_SCOPE}
+  AND n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL
+  AND NOT EXISTS (SELECT 1 FROM frameworks_node c WHERE c.parent_id = n.id)
+ORDER BY a.unit_id, n."order", n.id
+"""  # noqa: S608
+SNAPSHOT_SQL = f"""
+INSERT INTO scoring_leafscore (result_set_id, unit_id, node_id, self_points, appraised_points)
+SELECT %s, a.unit_id, e.node_id, e.self_points, {_FINAL} {_SCOPE}
+"""
+VERSION_SQL = f"""
+SELECT COUNT(*), COALESCE(SUM(e.id % 9973 * 31 + COALESCE({_CENTS.format(v="e.self_points")}, 7)
+                               + COALESCE({_CENTS.format(v="e.round1_points")}, 11) * 3
+                               + COALESCE({_CENTS.format(v="e.round2_points")}, 13) * 5), 0),
+       COALESCE(MAX(e.version), 0)
+{_SCOPE}
+"""
 
-    values: dict[int, dict[str, engine.LeafValues]] = {}
-    rows = Entry.objects.filter(
-        assessment__cycle=cycle,
-        assessment__participant__group=group,
-        assessment__participant__withdrawn_at__isnull=True,
-    ).values_list("assessment__unit_id", "node__code", "self_points", "round1_points", "round2_points", "node__method")
-    for unit_id, code, self_points, round1, round2, method in rows:
-        appraised = _d(round2 if round2 is not None else round1)
-        values.setdefault(unit_id, {})[code] = engine.LeafValues(
-            self_points=_d(self_points),
-            appraised_points=appraised if method not in ("bonus", "penalty") else None,
-            granted_points=appraised if method in ("bonus", "penalty") else None,
-        )
-    return values
+
+def _cents(value) -> Decimal | None:
+    return None if value is None else Decimal(int(value)) / 100
 
 
-def _inputs_hash(framework_id: int, values: dict[int, dict[str, engine.LeafValues]]) -> str:
-    plain = {
-        str(unit): {
-            code: [
-                _s(v.self_points),
-                _s(v.appraised_points),
-                _s(v.survey_points),
-                _s(v.statistics_points),
-                _s(v.granted_points),
-            ]
-            for code, v in sorted(leaves.items())
-        }
-        for unit, leaves in sorted(values.items())
-    }
-    return hashlib.sha256(json.dumps([framework_id, plain], sort_keys=True).encode()).hexdigest()
+def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, dict[str, engine.LeafSums]], dict]:
+    """unit id → node code → sums of that node's leaf children, by one aggregate query; and the missing leaves.
+
+    ``codes`` maps node ids to codes (a top-level leaf is keyed by its own code)."""
+    by_unit: dict[int, dict[str, engine.LeafSums]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(LEAF_SUMS_SQL, [cycle.pk, group.pk])
+        for unit_id, grp, final, extra, self_c, appraised_c, known, missing in cursor.fetchall():
+            code = codes[abs(int(grp))]
+            by_unit.setdefault(unit_id, {})[code] = engine.LeafSums(
+                final=_cents(final) or engine.ZERO,
+                extra=_cents(extra) or engine.ZERO,
+                self_points=_cents(self_c),
+                appraised_points=_cents(appraised_c),
+                known=int(known),
+                missing=int(missing),
+            )
+        cursor.execute(MISSING_SQL, [cycle.pk, group.pk])
+        missing_by_unit: dict[int, list[str]] = {}
+        for unit_id, code in cursor.fetchall():
+            missing_by_unit.setdefault(unit_id, []).append(code)
+    return by_unit, missing_by_unit
+
+
+def inputs_version(*, cycle, group, framework) -> str:
+    """A fingerprint of every input value (a checksum over the entries), stored with the result set."""
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_SQL, [cycle.pk, group.pk])
+        count, checksum, top = cursor.fetchone()
+    raw = f"{framework.pk}:{framework.updated_at.isoformat()}:{count}:{checksum}:{top}"
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def resultset_compute(*, cycle, group, actor, run_now: bool = False) -> ResultSet:
@@ -150,24 +195,30 @@ def resultset_compute_job(result_set_id: int) -> int:
 
 
 def resultset_fill(result_set: ResultSet) -> int:
-    """Compute every participating unit of the set's cycle and group; store the snapshot. Returns the unit count."""
+    """Compute every participating unit of the set's cycle and group and store the snapshot. Returns the unit
+    count. Points are summed by the database per node (one aggregate query), composed by the engine, ranked and
+    classified in Python; the leaf values are frozen by one INSERT … SELECT."""
     from parindex.cycles.models import Participant
 
     cycle, group, framework = result_set.cycle, result_set.group, result_set.framework
     specs = node_specs(framework)
+    tree = engine.Tree(specs)
+    codes = dict(framework.nodes.values_list("pk", "code"))
     unit_ids = list(
         Participant.objects.filter(cycle=cycle, group=group, withdrawn_at__isnull=True).values_list(
             "unit_id", flat=True
         )
     )
     ResultSet.objects.filter(pk=result_set.pk).update(job_state=JobState.RUNNING, job_total=len(unit_ids), job_done=0)
-    values = cycle_leaf_values(cycle=cycle, group=group)
+    sums, missing = cycle_leaf_sums(cycle=cycle, group=group, codes=codes)
     total_max = Decimal(framework.declared_total)
     bands = scheme_bands(result_set.scheme)
     top = [s for s in specs if s.parent is None]
     computed: dict[int, engine.UnitResult] = {}
     for i, unit_id in enumerate(unit_ids, start=1):
-        computed[unit_id] = engine.compute_unit(specs, values.get(unit_id, {}), total_max=total_max)
+        computed[unit_id] = engine.compute_unit_sums(
+            tree, sums.get(unit_id, {}), missing_codes=missing.get(unit_id, ()), total_max=total_max
+        )
         if i % PROGRESS_EVERY == 0:
             ResultSet.objects.filter(pk=result_set.pk).update(job_done=i)
     ranks = engine.rank({uid: r.published_percent for uid, r in computed.items()})
@@ -198,27 +249,19 @@ def resultset_fill(result_set: ResultSet) -> int:
                 complete=r.complete,
                 missing=r.missing,
                 components=components,
-                nodes={
-                    code: {
-                        "self": _s(n.self_points),
-                        "appraised": _s(n.appraised_points),
-                        "final": _s(n.final_points),
-                        "max": _s(n.max_points),
-                        "reason": n.reason,
-                        "source": n.source,
-                    }
-                    for code, n in r.nodes.items()
-                },
             )
         )
     with transaction.atomic():
         UnitResult.objects.filter(result_set=result_set).delete()
-        UnitResult.objects.bulk_create(rows, batch_size=500)
+        LeafScore.objects.filter(result_set=result_set).delete()
+        UnitResult.objects.bulk_create(rows, batch_size=1000)
+        with connection.cursor() as cursor:
+            cursor.execute(SNAPSHOT_SQL, [result_set.pk, cycle.pk, group.pk])
         ResultSet.objects.filter(pk=result_set.pk).update(
             job_state=JobState.DONE,
             job_done=len(unit_ids),
             computed_at=timezone.now(),
-            inputs_version=_inputs_hash(framework.pk, values),
+            inputs_version=inputs_version(cycle=cycle, group=group, framework=framework),
             components=[{"code": s.code, "name": s.name, "max": _s(s.max_points)} for s in top],
         )
         # Earlier drafts of the same cycle and group are superseded by this one.
@@ -226,6 +269,26 @@ def resultset_fill(result_set: ResultSet) -> int:
             status=ResultStatus.SUPERSEDED
         )
     return len(unit_ids)
+
+
+def unit_scorecard(result_set: ResultSet, unit_id: int) -> engine.UnitResult | None:
+    """The unit's whole tree recomposed by the engine from the frozen leaf values (None when not computed here)."""
+    leaves = LeafScore.objects.filter(result_set=result_set, unit_id=unit_id).values_list(
+        "node__code", "self_points", "appraised_points", "survey_points", "statistics_points", "node__method"
+    )
+    values = {}
+    for code, self_p, appraised, survey, statistics, method in leaves:
+        extra = method in ("bonus", "penalty")
+        values[code] = engine.LeafValues(
+            self_points=self_p,
+            appraised_points=None if extra else appraised,
+            survey_points=survey,
+            statistics_points=statistics,
+            granted_points=appraised if extra else None,
+        )
+    if not values:
+        return None
+    return engine.compute_unit(node_specs(result_set.framework), values, total_max=result_set.framework.declared_total)
 
 
 def resultset_approve(*, result_set: ResultSet, actor) -> ResultSet:

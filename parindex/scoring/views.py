@@ -5,16 +5,17 @@ managers and the council chair only (see ``access``)."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parindex.core.exports import cell_safe, csv_response
+from parindex.core.text import fold
 from parindex.cycles.models import Cycle, CycleFramework
 from parindex.orgs.access import require_login
 from parindex.orgs.models import OrgUnit, UnitKind
@@ -67,23 +68,43 @@ def results_compute(request, cycle_id: int, group_id: int):
     return redirect("scoring:detail", result_set.pk)
 
 
+PAGE_SIZES = (50, 100, 200, 500)
+
+
 def _ranking_context(request, result_set: ResultSet) -> dict:
     previous = selectors.previous_set(result_set)
     rows = selectors.ranking_rows(result_set, previous=previous) if result_set.job_state == JobState.DONE else []
+    classes = sorted({r["class"] for r in rows} - {""})
     klass = request.GET.get("xep_loai", "")
     if klass:
         rows = [r for r in rows if r["class"] == klass]
+    query = request.GET.get("q", "").strip()
+    if query:
+        key = fold(query)
+        rows = [r for r in rows if key in fold(r["unit"]) or query.upper() == (r["unit_code"] or "").upper()]
     order = request.GET.get("sap_xep", "rank")
     if order == "name":
         rows.sort(key=lambda r: r["unit"])
     elif order == "change":
         rows.sort(key=lambda r: (r["percent_change"] is None, -(r["percent_change"] or 0)))
-    classes = sorted({r["class"] for r in selectors.ranking_rows(result_set)} - {""}) if rows or klass else []
+    size = _int(request.GET.get("so_dong")) or 100
+    size = size if size in PAGE_SIZES else 100
+    page = Paginator(rows, size).get_page(request.GET.get("trang"))
+    components = result_set.components
+    for r in page.object_list:
+        r["cells"] = [(r["components"] or {}).get(c["code"], {}).get("points") for c in components]
+    params = request.GET.copy()
+    params.pop("trang", None)
     return {
         "nav": NAV,
         "result_set": result_set,
         "previous": previous,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "page_sizes": PAGE_SIZES,
+        "size": size,
+        "query": query,
+        "params": params.urlencode(),
         "classes": classes,
         "klass": klass,
         "order": order,
@@ -147,15 +168,26 @@ def results_unit(request, pk: int, unit_id: int):
     if row is None:
         raise Http404(_("Đơn vị không có trong bộ kết quả này."))
     criteria = []
-    if result_set.framework_id and row.nodes:
+    card = services.unit_scorecard(result_set, unit_id) if result_set.framework_id else None
+    if card is not None:
         for code, name, parent in result_set.framework.nodes.order_by("order", "id").values_list(
             "code", "name", "parent__code"
         ):
-            values = row.nodes.get(code)
-            if values:
-                final, top = values.get("final"), values.get("max")
-                lost = None if final is None or top is None else max(Decimal(top) - Decimal(final), Decimal(0))
-                criteria.append({"code": code, "name": name, "is_field": parent is None, "lost": lost, **values})
+            node = card.nodes.get(code)
+            if node is not None:
+                criteria.append(
+                    {
+                        "code": code,
+                        "name": name,
+                        "is_field": parent is None,
+                        "max": node.max_points,
+                        "self": node.self_points,
+                        "appraised": node.appraised_points,
+                        "final": node.final_points,
+                        "lost": node.lost_points,
+                        "reason": node.reason,
+                    }
+                )
     history = [
         h
         for h in selectors.unit_history(row.unit)

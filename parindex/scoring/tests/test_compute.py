@@ -24,14 +24,10 @@ def test_it_computes_ranks_and_classes_from_appraised_points(scored, cast, djang
     assert a.points == D("7.00") and a.percent == D("58.33") and not a.complete and a.missing == ["3.1"]
     assert b.points == D("8.00") and b.rank == 1 and a.rank == 2
     assert a.class_code == "D"
-    assert a.nodes["1.3"] == {
-        "self": "1.50",
-        "appraised": "1.00",
-        "final": "1.00",
-        "max": "2.00",
-        "reason": "",
-        "source": "appraised",
-    }
+    card = services.unit_scorecard(result_set, cast.dept_a.pk)
+    assert (card.nodes["1.3"].self_points, card.nodes["1.3"].final_points) == (D("1.50"), D("1.00"))
+    assert card.nodes["3.1"].reason == "chưa có điểm điều tra xã hội học"
+    assert card.total_points == a.points
     assert a.components["3"]["points"] is None
 
 

@@ -157,3 +157,89 @@ def test_publishing_rounds_half_up_at_the_boundary(cents, tail):
     published = engine.publish(value)
     expected = D(cents) / 100 + (D("0.01") if tail >= D("0.005") else D(0))
     assert published == expected.quantize(D("0.01"))
+
+
+def _sums_from_leaves(nodes, values):
+    """What the database aggregate gives: per node, sums over its leaf children (see services.cycle_leaf_sums)."""
+    kids = {}
+    for n in nodes:
+        kids.setdefault(n.parent, []).append(n)
+    sums, missing = {}, []
+    for n in nodes:
+        leaves = [k for k in kids.get(n.code, []) if not kids.get(k.code)]
+        group = leaves if kids.get(n.code) else ([n] if n.parent is None else [])
+        if not group:
+            continue
+        final = extra = D(0)
+        selfs, appraised, known, unknown = [], [], 0, 0
+        for leaf in group:
+            r = engine._leaf(leaf, values.get(leaf.code))
+            if r.self_points is not None:
+                selfs.append(r.self_points)
+            if r.appraised_points is not None:
+                appraised.append(r.appraised_points)
+            if leaf.method in engine.EXTRA_METHODS:
+                extra += r.final_points
+            elif r.final_points is None:
+                unknown += 1
+                missing.append(leaf.code)
+            else:
+                known += 1
+                final += r.final_points
+        sums[n.code] = engine.LeafSums(
+            final=final,
+            extra=extra,
+            self_points=sum(selfs, D(0)) if selfs else None,
+            appraised_points=sum(appraised, D(0)) if appraised else None,
+            known=known,
+            missing=unknown,
+        )
+    return sums, missing
+
+
+@st.composite
+def deep_trees(draw):
+    nodes, values = [], {}
+
+    def grow(code, parent, depth):
+        if depth < 3 and draw(st.booleans()) or parent is None and depth == 1:
+            kids = draw(st.integers(1, 3))
+            maxima = []
+            for i in range(1, kids + 1):
+                maxima.append(grow(f"{code}.{i}" if code else str(i), code or None, depth + 1))
+            top = sum(maxima, D(0)) + draw(st.sampled_from([D(0), D(1)]))
+            nodes.append(NodeSpec(code, parent, code, top))
+            if draw(st.booleans()):
+                bonus = f"{code}.b"
+                nodes.append(NodeSpec(bonus, code, bonus, D(1), method="bonus"))
+                values[bonus] = LeafValues(granted_points=draw(optional_points))
+            return top
+        top = draw(st.decimals(min_value=D("0.25"), max_value=5, places=2))
+        method = draw(st.sampled_from(["appraised", "survey"]))
+        nodes.append(NodeSpec(code, parent, code, top, method=method))
+        value = draw(optional_points)
+        values[code] = LeafValues(
+            self_points=draw(optional_points),
+            appraised_points=value if method == "appraised" else None,
+            survey_points=value if method == "survey" else None,
+        )
+        return top
+
+    for root in range(1, draw(st.integers(1, 3)) + 1):
+        grow(str(root), None, 1)
+    return nodes, values
+
+
+@settings(max_examples=300, deadline=None)
+@given(deep_trees())
+def test_computing_from_database_sums_agrees_with_computing_from_leaves(case):
+    nodes, values = case
+    by_leaf = engine.compute_unit(nodes, values)
+    sums, missing = _sums_from_leaves(nodes, values)
+    by_sums = engine.compute_unit_sums(engine.Tree(nodes), sums, missing_codes=missing)
+    assert by_sums.total_points == by_leaf.total_points
+    assert sorted(by_sums.missing) == sorted(by_leaf.missing)
+    for code, result in by_sums.nodes.items():
+        expected = by_leaf.nodes[code]
+        assert (result.final_points, result.complete) == (expected.final_points, expected.complete), code
+        assert result.self_points == expected.self_points, code
