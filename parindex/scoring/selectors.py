@@ -57,8 +57,8 @@ def compare(rows: list[UnitResult], previous: ResultSet | None) -> dict[int, Com
     predecessors' values (weights from the registry's lineage, equal shares when none are stated)."""
     if previous is None:
         return {}
-    prev = {r.unit_id: r for r in previous.units.all()}
-    year = rows[0].result_set.year if rows else previous.year + 1
+    prev = {r.unit_id: r for r in previous.units.only("unit_id", "percent", "points", "rank")}
+    year = previous.year + 1
     missing = [r.unit_id for r in rows if r.unit_id not in prev]
     lineage = _lineage_predecessors(missing, previous.year, year) if missing else {}
     out: dict[int, Comparison] = {}
@@ -90,7 +90,24 @@ def compare(rows: list[UnitResult], previous: ResultSet | None) -> dict[int, Com
 
 def ranking_rows(result_set: ResultSet, *, previous: ResultSet | None = None) -> list[dict]:
     """One record per unit, ranked first then the units not scored, with changes against ``previous``."""
-    rows = list(result_set.units.select_related("unit", "result_set").order_by("rank", "unit__name"))
+    rows = list(
+        result_set.units.select_related("unit")
+        .only(
+            "unit__name",
+            "unit__code",
+            "points",
+            "percent",
+            "rank",
+            "class_code",
+            "class_name",
+            "complete",
+            "missing",
+            "components",
+            "imported_rank",
+            "result_set_id",
+        )
+        .order_by("rank", "unit__name")
+    )
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.name))
     comparisons = compare(rows, previous)
     records = []

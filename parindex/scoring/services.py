@@ -89,27 +89,19 @@ SELECT a.unit_id,
        SUM({_CENTS.format(v="e.self_points")}),
        SUM({_CENTS.format(v=_FINAL)}),
        SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL THEN 1 ELSE 0 END)
+       SUM(CASE WHEN n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL THEN 1 ELSE 0 END),
+       COUNT(*), SUM(e.version), MAX(e.id)
 {_SCOPE}
-  AND NOT EXISTS (SELECT 1 FROM frameworks_node c WHERE c.parent_id = n.id)
 GROUP BY a.unit_id, COALESCE(n.parent_id, -n.id)
 """  # noqa: S608
 MISSING_SQL = f"""
 SELECT a.unit_id, n.code {_SCOPE}
   AND n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL
-  AND NOT EXISTS (SELECT 1 FROM frameworks_node c WHERE c.parent_id = n.id)
 ORDER BY a.unit_id, n."order", n.id
 """  # noqa: S608
 SNAPSHOT_SQL = f"""
 INSERT INTO scoring_leafscore (result_set_id, unit_id, node_id, self_points, appraised_points)
 SELECT %s, a.unit_id, e.node_id, e.self_points, {_FINAL} {_SCOPE}
-"""
-VERSION_SQL = f"""
-SELECT COUNT(*), COALESCE(SUM(e.id % 9973 * 31 + COALESCE({_CENTS.format(v="e.self_points")}, 7)
-                               + COALESCE({_CENTS.format(v="e.round1_points")}, 11) * 3
-                               + COALESCE({_CENTS.format(v="e.round2_points")}, 13) * 5), 0),
-       COALESCE(MAX(e.version), 0)
-{_SCOPE}
 """
 
 
@@ -117,14 +109,18 @@ def _cents(value) -> Decimal | None:
     return None if value is None else Decimal(int(value)) / 100
 
 
-def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, dict[str, engine.LeafSums]], dict]:
-    """unit id → node code → sums of that node's leaf children, by one aggregate query; and the missing leaves.
+def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, dict[str, engine.LeafSums]], dict, str]:
+    """unit id → node code → sums of that node's leaf children, by one aggregate query; the missing leaves; and a
+    fingerprint of the inputs (entries are versioned: any write changes the sum of versions).
 
-    ``codes`` maps node ids to codes (a top-level leaf is keyed by its own code)."""
+    Entries exist for leaves only (``assessment_ensure``). ``codes`` maps node ids to codes (a top-level leaf is
+    keyed by its own code)."""
     by_unit: dict[int, dict[str, engine.LeafSums]] = {}
+    count = versions = top = 0
     with connection.cursor() as cursor:
         cursor.execute(LEAF_SUMS_SQL, [cycle.pk, group.pk])
-        for unit_id, grp, final, extra, self_c, appraised_c, known, missing in cursor.fetchall():
+        for unit_id, grp, final, extra, self_c, appraised_c, known, missing, n, v, m in cursor.fetchall():
+            count, versions, top = count + n, versions + int(v or 0), max(top, int(m or 0))
             code = codes[abs(int(grp))]
             by_unit.setdefault(unit_id, {})[code] = engine.LeafSums(
                 final=_cents(final) or engine.ZERO,
@@ -138,16 +134,8 @@ def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, d
         missing_by_unit: dict[int, list[str]] = {}
         for unit_id, code in cursor.fetchall():
             missing_by_unit.setdefault(unit_id, []).append(code)
-    return by_unit, missing_by_unit
-
-
-def inputs_version(*, cycle, group, framework) -> str:
-    """A fingerprint of every input value (a checksum over the entries), stored with the result set."""
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL, [cycle.pk, group.pk])
-        count, checksum, top = cursor.fetchone()
-    raw = f"{framework.pk}:{framework.updated_at.isoformat()}:{count}:{checksum}:{top}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{cycle.pk}:{group.pk}:{count}:{versions}:{top}".encode()).hexdigest()
+    return by_unit, missing_by_unit, fingerprint
 
 
 def resultset_compute(*, cycle, group, actor, run_now: bool = False) -> ResultSet:
@@ -210,7 +198,7 @@ def resultset_fill(result_set: ResultSet) -> int:
         )
     )
     ResultSet.objects.filter(pk=result_set.pk).update(job_state=JobState.RUNNING, job_total=len(unit_ids), job_done=0)
-    sums, missing = cycle_leaf_sums(cycle=cycle, group=group, codes=codes)
+    sums, missing, version = cycle_leaf_sums(cycle=cycle, group=group, codes=codes)
     total_max = Decimal(framework.declared_total)
     bands = scheme_bands(result_set.scheme)
     top = [s for s in specs if s.parent is None]
@@ -261,7 +249,7 @@ def resultset_fill(result_set: ResultSet) -> int:
             job_state=JobState.DONE,
             job_done=len(unit_ids),
             computed_at=timezone.now(),
-            inputs_version=inputs_version(cycle=cycle, group=group, framework=framework),
+            inputs_version=hashlib.sha256(f"{framework.pk}:{framework.updated_at}:{version}".encode()).hexdigest(),
             components=[{"code": s.code, "name": s.name, "max": _s(s.max_points)} for s in top],
         )
         # Earlier drafts of the same cycle and group are superseded by this one.
