@@ -289,6 +289,15 @@ class Tree:
         self.below: dict[str, frozenset[str]] = {}
         for root in self.children.get(None, []):
             self._collect(root)
+        # For each node: its children that are not leaves, split into regular and extra (bonus, penalty).
+        self.inner: dict[str, tuple[list[NodeSpec], list[NodeSpec]]] = {}
+        for n in self.nodes:
+            kids = [k for k in self.children.get(n.code, []) if self.children.get(k.code)]
+            self.inner[n.code] = (
+                [k for k in kids if k.method not in EXTRA_METHODS],
+                [k for k in kids if k.method in EXTRA_METHODS],
+            )
+        self.is_leaf = {n.code: not self.children.get(n.code) for n in self.nodes}
 
     def _collect(self, spec: NodeSpec) -> frozenset[str]:
         codes = set() if self.children.get(spec.code) else {spec.code}
@@ -308,17 +317,17 @@ def compute_unit_sums(
     """:func:`compute_unit` from per-node sums of leaves (``sums`` maps a node's code to the sums of its leaf
     children; a top-level leaf maps its own code). Results are given for every node that is not a leaf, and for
     top-level leaves; the same rules apply, so both functions agree (property-tested)."""
-    children = tree.children
     results: dict[str, NodeResult] = {}
 
     def leaf_codes_missing(code: str) -> list[str]:
         under = tree.below.get(code, frozenset())
         return [c for c in missing_codes if c in under]
 
+    empty = LeafSums()
+
     def visit(spec: NodeSpec) -> NodeResult:
-        kids = [k for k in children.get(spec.code, []) if children.get(k.code)]
-        leaf_sums = sums.get(spec.code, LeafSums())
-        if not children.get(spec.code):  # a top-level leaf
+        leaf_sums = sums.get(spec.code, empty)
+        if tree.is_leaf[spec.code]:  # a top-level leaf
             extra = spec.method in EXTRA_METHODS
             value = leaf_sums.extra if extra else (leaf_sums.final if leaf_sums.known else None)
             result = NodeResult(
@@ -334,20 +343,22 @@ def compute_unit_sums(
             )
             results[spec.code] = result
             return result
-        kid_results = [visit(k) for k in kids]
-        regular = [r for k, r in zip(kids, kid_results, strict=True) if k.method not in EXTRA_METHODS]
+        regular_kids, extra_kids = tree.inner[spec.code]
+        regular = [visit(k) for k in regular_kids]
+        extra = [visit(k) for k in extra_kids]
+        kid_results = regular + extra
         parts = [r.final_points for r in regular]
         if leaf_sums.known:
             parts.append(leaf_sums.final)
         raw = _sum(parts)
         if raw is not None:
-            raw += leaf_sums.extra
+            raw += leaf_sums.extra + sum((r.final_points or ZERO for r in extra), ZERO)
         final, reason = raw, ""
         if raw is not None:
             final = min(max(raw, ZERO), spec.max_points)
             if final != raw:
                 reason = "tổng điểm (kể cả điểm thưởng, điểm trừ) được giữ trong khoảng 0 – điểm tối đa của nút"
-        missing = leaf_codes_missing(spec.code)
+        missing = leaf_codes_missing(spec.code) if missing_codes else []
         result = NodeResult(
             code=spec.code,
             max_points=spec.max_points,
@@ -361,7 +372,7 @@ def compute_unit_sums(
         results[spec.code] = result
         return result
 
-    roots = children.get(None, [])
+    roots = tree.children.get(None, [])
     for root in roots:
         visit(root)
     regular_roots = [r for r in roots if r.method not in EXTRA_METHODS]
