@@ -74,3 +74,14 @@ def cyc(cast):
     from parindex.cycles.factories import make_cycle
 
     return make_cycle(cast)
+
+
+@pytest.fixture
+def srv(cyc, cast):
+    """A survey over ``cyc`` (see ``parindex.surveys.factories.make_survey``): ``srv.survey``, groups
+    ``srv.officials`` (priority 1, rate their own unit) and ``srv.citizens`` (priority 2, rate the unit that served
+    them), their questionnaires (3 questions feeding criterion 3.1, options A=100 B=60 C=20 D=0 X=excluded) and a
+    ``srv.coordinator`` (survey coordinator over the province)."""
+    from parindex.surveys.factories import make_survey
+
+    return make_survey(cyc, cast)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tu-danh-gia/", include("parindex.assessments.urls")),
     path("tham-dinh/", include("parindex.appraisals.urls")),
     path("ket-qua/", include("parindex.scoring.urls")),
+    path("khao-sat/", include("parindex.surveys.urls")),
     path("", include("parindex.web.urls")),
 ]
 

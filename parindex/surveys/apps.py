@@ -1,4 +1,4 @@
-"""Respondent lists, questionnaires, responses (filled by the survey issue)."""
+"""The sociological survey: respondent groups and lists, questionnaires, invitations, answers, flags, points."""
 
 from django.apps import AppConfig
 

@@ -1,0 +1,1 @@
+"""Pages of the survey: coordinators' lists and progress, managers' questionnaires, respondents' answering."""
