@@ -40,6 +40,49 @@ def notify(*, users, key: str, title: str, body: str = "", url: str = "", email:
     return created
 
 
+EMAIL_BATCH = 200  # notices per e-mail job
+
+
+def notify_batch(items, *, email: bool = True) -> list[Notification]:
+    """Many notices at once: ``items`` of ``{"users", "key", "title", "body", "url"}``. Like :func:`notify`, each
+    user gets a key once; one query reads who already has the keys, one bulk insert writes the rest, and the e-mails
+    go in jobs of ``EMAIL_BATCH`` after commit (the deadline notices of thousands of units)."""
+    items = list(items)
+    keys = {item["key"][:200] for item in items}
+    if not keys:
+        return []
+    done = set(Notification.objects.filter(key__in=keys).values_list("user_id", "key"))
+    pending = []
+    for item in items:
+        key = item["key"][:200]
+        for user in item["users"]:
+            if user is None or not getattr(user, "is_active", True) or (user.pk, key) in done:
+                continue
+            done.add((user.pk, key))
+            pending.append(
+                Notification(
+                    user=user,
+                    key=key,
+                    title=item["title"][:300],
+                    body=item.get("body", ""),
+                    url=item.get("url", "")[:500],
+                )
+            )
+    created = Notification.objects.bulk_create(pending, batch_size=500)
+    if email and created:
+        ids = [n.pk for n in created if n.pk]
+        if not ids:  # backends without RETURNING ids on bulk_create
+            ids = list(
+                Notification.objects.filter(key__in=keys, emailed_at__isnull=True, email_error="").values_list(
+                    "pk", flat=True
+                )
+            )
+        for start in range(0, len(ids), EMAIL_BATCH):
+            chunk = ids[start : start + EMAIL_BATCH]
+            transaction.on_commit(lambda chunk=chunk: notifications_email.enqueue(chunk))
+    return created
+
+
 @task()
 def notifications_email(notification_ids: list[int]) -> int:
     """Send each notice by e-mail; a failure is recorded on the notice, never raised to the user's request."""
@@ -63,3 +106,35 @@ def notifications_email(notification_ids: list[int]) -> int:
         Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now(), email_error="")
         sent += 1
     return sent
+
+
+# --- reading and marking notices (the notifications page, the navbar badge and the API) -----------------------------
+
+
+def notifications_of(user):
+    """The user's own notices, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_count(user) -> int:
+    """One COUNT query (the navbar badge)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notice read (idempotent: the first reading time is kept)."""
+    if notification.read_at is None:
+        now = timezone.now()
+        updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        if updated:
+            notification.read_at = now
+        else:
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Mark every unread notice of ``user`` read; returns how many were marked."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

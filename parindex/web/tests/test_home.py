@@ -78,15 +78,57 @@ def nav_keys(body: str) -> set[str]:
     return set(re.findall(r'data-nav="([a-z]+)"', body))
 
 
-def test_managers_get_people_and_audit_entries(login, cast):
+def test_managers_get_people_audit_and_progress_entries(login, cast):
     keys = nav_keys(page(login(cast.manager)))
     assert {"home", "units", "frameworks", "members", "audit", "api"} <= keys
+    assert {"cycles", "assessments", "appraisals", "progress", "notifications"} <= keys
     assert "admin" not in keys
 
 
-def test_unit_officers_get_the_basic_entries(login, cast):
+def test_unit_officers_get_their_work_entries(login, cast):
     keys = nav_keys(page(login(cast.officer_a)))
-    assert keys == {"home", "units", "frameworks", "api"}
+    assert keys == {"home", "units", "frameworks", "cycles", "assessments", "notifications", "api"}
+
+
+def test_people_without_roles_get_no_assessment_entries(login, cast):
+    keys = nav_keys(page(login(cast.outsider)))
+    assert keys == {"home", "units", "frameworks", "cycles", "notifications", "api"}
+
+
+def test_appraisers_and_council_members_get_the_appraisal_entry_chairs_also_progress(login, cyc):
+    assert {"appraisals", "assessments"} <= nav_keys(page(login(cyc.appraiser)))
+    assert "progress" not in nav_keys(page(login(cyc.appraiser)))
+    member = nav_keys(page(login(cyc.member)))  # a council seat, no role
+    assert "appraisals" in member and "progress" not in member and "assessments" not in member
+    assert {"appraisals", "progress"} <= nav_keys(page(login(cyc.chair)))
+
+
+def test_an_entry_whose_page_does_not_exist_is_left_out(login, cast, monkeypatch):
+    from django.urls import NoReverseMatch
+
+    from parindex.web import context_processors
+
+    real = context_processors.reverse
+
+    def reverse_without_cycles(name, *args, **kwargs):
+        if name == "cycles:list":
+            raise NoReverseMatch(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(context_processors, "reverse", reverse_without_cycles)
+    keys = nav_keys(page(login(cast.officer_a)))
+    assert "cycles" not in keys and "assessments" in keys
+
+
+def test_a_page_fragment_pays_no_query_for_the_navigation(rf, cast, django_assert_num_queries):
+    from django.template import RequestContext, Template
+
+    from parindex.orgs.models import User
+
+    request = rf.get("/")
+    request.user = User.objects.get(pk=cast.officer_a.pk)
+    with django_assert_num_queries(0):
+        Template("<td>{{ 1 }}</td>").render(RequestContext(request, {}))
 
 
 def test_staff_system_admins_get_the_admin_entry(login, cast):
