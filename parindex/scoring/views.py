@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from parindex.core.exports import cell_safe, csv_response
 from parindex.core.text import fold
 from parindex.cycles.models import Cycle, CycleFramework
+from parindex.frameworks.spec import tree_order
 from parindex.orgs.access import require_login
 from parindex.orgs.models import OrgUnit, UnitKind
 from parindex.orgs.selectors import unit_ancestors
@@ -170,9 +171,14 @@ def results_unit(request, pk: int, unit_id: int):
     criteria = []
     card = services.unit_scorecard(result_set, unit_id) if result_set.framework_id else None
     if card is not None:
-        for code, name, parent in result_set.framework.nodes.order_by("order", "id").values_list(
-            "code", "name", "parent__code"
-        ):
+        items = [
+            {"code": code, "name": name, "parent": parent}
+            for code, name, parent in result_set.framework.nodes.order_by("order", "id").values_list(
+                "code", "name", "parent__code"
+            )
+        ]
+        for item in tree_order(items):
+            code, name, parent = item["code"], item["name"], item["parent"]
             node = card.nodes.get(code)
             if node is not None:
                 criteria.append(
