@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -155,6 +156,7 @@ class Extension(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    revoke_reason = models.TextField(_("lý do thu hồi"), blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -163,7 +165,7 @@ class Extension(models.Model):
         indexes = [models.Index(fields=["cycle", "unit", "kind"])]
 
     def __str__(self) -> str:
-        return f"{self.unit} — {self.get_kind_display()} → {self.until:%d/%m/%Y %H:%M}"
+        return f"{self.unit} — {self.get_kind_display()} → {timezone.localtime(self.until):%d/%m/%Y %H:%M}"
 
 
 class TaskStatus(models.TextChoices):
