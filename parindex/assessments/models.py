@@ -225,6 +225,15 @@ class Evidence(models.Model):
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("gỡ lúc"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gỡ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_reason = models.CharField(_("lý do gỡ"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["assessment", "uploaded_at", "id"]
@@ -240,6 +249,8 @@ class EntryEvidence(models.Model):
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="entry_links")
     attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     attached_at = models.DateTimeField(auto_now_add=True)
+    # Attached after the report was submitted (during the supplementary-evidence or explanation window).
+    supplementary = models.BooleanField(_("bổ sung sau khi gửi"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "evidence"], name="entry_evidence_unique")]
