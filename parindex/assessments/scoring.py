@@ -30,9 +30,18 @@ def is_manual(node) -> bool:
     return rule_of(node).get("type") == "manual"
 
 
+# The administrative level whose thresholds apply to a unit kind that a rule does not name itself.
+FALLBACK_LEVELS = {
+    "department": ("province",),
+    "public_service_unit": ("province",),
+    "central_agency": ("province",),
+    "division": ("district",),
+}
+
+
 def context_for(*, unit, year: int) -> dict:
     level = unit.kind if unit.kind in rules.LEVEL_LABELS else None
-    return {"level": level, "year": year}
+    return {"level": level, "year": year, "fallback_levels": FALLBACK_LEVELS.get(unit.kind, ())}
 
 
 def score(node, value, *, context: dict, field: str = "declared") -> tuple[Decimal | None, str]:

@@ -23,7 +23,9 @@ All four happen inside the self-assessment window (a unit's extension counts).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
@@ -213,6 +215,8 @@ def entry_self_save(
         if declared is not _UNSET:
             if isinstance(declared, str):
                 declared = declared.strip()
+            elif isinstance(declared, Decimal | dt.date):
+                declared = str(declared) if isinstance(declared, Decimal) else declared.isoformat()  # JSON-safe
             points, note = scoring.score(
                 entry.node, declared, context=scoring.context_for(unit=assessment.unit, year=assessment.cycle.year)
             )

@@ -579,7 +579,11 @@ class BandsRule(Rule):
     def _bands_for(self, context) -> tuple[str | None, list[Band]]:
         if None in self._sorted:
             return None, self._sorted[None]
-        level = (context or {}).get("level")
+        context = context or {}
+        level = context.get("level")
+        if level not in self._sorted:
+            # A unit without its own bands takes those of its administrative level (a department: the province's).
+            level = next((lv for lv in context.get("fallback_levels", ()) if lv in self._sorted), level)
         if level not in self._sorted:
             known = ", ".join(f"{k} ({LEVEL_LABELS.get(k, k)})" for k in self._sorted)
             raise _input_error(f"Quy tắc có ngưỡng theo cấp; cần cho biết cấp của đơn vị (một trong: {known}).")

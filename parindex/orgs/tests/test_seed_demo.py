@@ -67,7 +67,9 @@ def test_seed_demo_builds_the_demo_and_is_idempotent(db):
     assert officer.memberships.get().unit.name == "Sở Tư pháp thành phố Cần Thơ"
     assert officer.memberships.get().role == Role.UNIT_OFFICER
     assert User.objects.get(username="demo.admin").is_superuser
-    assert AuditEvent.objects.filter(action="membership.grant", reason="Dữ liệu minh họa").count() == 8
+    role_users = usernames | {"demo.viewer"}
+    assert Membership.objects.filter(user__username__in=role_users).count() == 8
+    assert AuditEvent.objects.filter(action="membership.grant", reason="Dữ liệu minh họa").count() >= 8
 
     home_affairs = OrgUnit.objects.get(name="Sở Nội vụ thành phố Cần Thơ")
     assert set(Framework.objects.filter(owner=home_affairs).values_list("code", flat=True)) == {
@@ -75,6 +77,15 @@ def test_seed_demo_builds_the_demo_and_is_idempotent(db):
         "pari-so-nganh",
         "pari-xa",
     }
+
+    # A cycle in progress with units in every state, a draft result and last year's published (illustrative) one.
+    from parindex.assessments.models import Assessment, AssessmentStatus
+    from parindex.scoring.models import ResultSet
+
+    states = set(Assessment.objects.values_list("status", flat=True))
+    assert states == set(AssessmentStatus.values)
+    assert "Đợt đánh giá minh họa" in output
+    assert {(r.status, r.source) for r in ResultSet.objects.all()} == {("draft", "computed"), ("published", "imported")}
 
     run()
     assert counts() == first

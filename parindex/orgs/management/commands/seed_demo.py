@@ -57,7 +57,10 @@ def _locality(province: OrgUnit) -> str:
 
 
 class Command(BaseCommand):
-    help = "Tạo dữ liệu minh họa: một tỉnh với các sở, ban, ngành, nhóm đơn vị và một người dùng cho mỗi vai trò."
+    help = (
+        "Tạo dữ liệu minh họa: một tỉnh với các sở, ban, ngành, nhóm đơn vị, một người dùng cho mỗi vai trò, một đợt "
+        "đánh giá đang triển khai (đơn vị ở mọi trạng thái) và kết quả minh họa."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default=DEFAULT_PROVINCE, help="Tên hoặc mã tỉnh (mặc định: Cần Thơ).")
@@ -73,6 +76,14 @@ class Command(BaseCommand):
             self._groups(province, departments)
             self._frameworks(departments["SNV"])
             people = self._people(province, departments, options["password"], options["reset_passwords"])
+        from django.test.utils import override_settings
+
+        from parindex.cycles.demo import demo_cycle
+
+        # The demo's notices stay in the application: no e-mail is printed or sent while it is built.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            by_suffix = {user.username.removeprefix("demo."): user for user, _role, _unit in people}
+            demo_cycle(departments=departments, people=by_suffix, stdout=self.stdout)
         self._print(province, people, options["password"])
 
     # --- steps ---------------------------------------------------------------------------------------------------
