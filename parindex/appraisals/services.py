@@ -346,7 +346,9 @@ def _require_assigned(actor, entry: Entry) -> None:
 
 
 def _require_appraised(entry: Entry) -> None:
-    if not scoring.is_self_scored(entry.node):
+    """Appraisers set the points of the criteria units score themselves, and of those scored from statistics and
+    documents (the council enters them; units do not self-score them)."""
+    if not (scoring.is_self_scored(entry.node) or entry.node.method == Method.STATISTICS):
         raise ValidationError(
             {
                 "points": f"Tiêu chí {entry.node.code} được chấm theo phương thức “{entry.node.get_method_display()}”, "

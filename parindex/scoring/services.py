@@ -7,6 +7,7 @@ that reports its progress on the result set.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from decimal import Decimal
@@ -138,6 +139,67 @@ def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, d
     return by_unit, missing_by_unit, fingerprint
 
 
+# Survey points (``surveys.SurveyScore``) of the survey-method leaves, copied into the frozen leaf values: for each
+# leaf, the row of the most recently computed survey of the cycle with the set's framework.
+SURVEY_SNAPSHOT_SQL = """
+UPDATE scoring_leafscore SET survey_points = (
+    SELECT s.points FROM surveys_surveyscore s
+    WHERE s.unit_id = scoring_leafscore.unit_id AND s.node_id = scoring_leafscore.node_id
+      AND s.survey_id IN (SELECT v.id FROM surveys_survey v WHERE v.cycle_id = %s AND v.framework_id = %s)
+    ORDER BY s.computed_at DESC, s.id DESC LIMIT 1
+)
+WHERE result_set_id = %s
+  AND node_id IN (SELECT n.id FROM frameworks_node n WHERE n.framework_id = %s AND n.method = 'survey')
+"""
+
+
+def cycle_survey_points(*, cycle, framework) -> tuple[dict[int, dict[str, Decimal]], list[int], str]:
+    """unit id → leaf code → survey points (rows without points are left out), the surveys read, and a fingerprint
+    of the rows. Several surveys of the cycle may feed the framework (e.g. officials and citizens apart): for each
+    unit and leaf the most recently computed row wins."""
+    from parindex.surveys.models import SurveyScore
+
+    survey_ids = list(cycle.surveys.filter(framework=framework).values_list("pk", flat=True))
+    points: dict[int, dict[str, Decimal]] = {}
+    seen: set[tuple[int, str]] = set()
+    count, latest = 0, ""
+    rows = (
+        SurveyScore.objects.filter(survey_id__in=survey_ids, node__framework=framework, node__method="survey")
+        .order_by("-computed_at", "-pk")
+        .values_list("unit_id", "node__code", "points", "computed_at")
+    )
+    for unit_id, code, value, computed_at in rows:
+        count += 1
+        latest = latest or computed_at.isoformat()
+        if (unit_id, code) in seen:
+            continue
+        seen.add((unit_id, code))
+        if value is not None:
+            points.setdefault(unit_id, {})[code] = Decimal(value).quantize(engine.CENT)
+    return points, survey_ids, f"{count}:{latest}"
+
+
+def add_survey_points(
+    sums: dict[int, dict[str, engine.LeafSums]],
+    missing: dict[int, list[str]],
+    survey_points: dict[int, dict[str, Decimal]],
+    parents: dict[str, str | None],
+) -> None:
+    """Move the survey leaves that have points from missing to known in the per-node sums (in place). A survey leaf
+    has no appraised value, so ``cycle_leaf_sums`` counted it as missing."""
+    for unit_id, by_code in survey_points.items():
+        unit_missing = missing.get(unit_id)
+        for code, value in by_code.items():
+            if not unit_missing or code not in unit_missing:
+                continue
+            unit_missing.remove(code)
+            key = parents.get(code) or code
+            current = sums.setdefault(unit_id, {}).get(key, engine.LeafSums())
+            sums[unit_id][key] = dataclasses.replace(
+                current, final=current.final + value, known=current.known + 1, missing=max(0, current.missing - 1)
+            )
+
+
 def resultset_compute(*, cycle, group, actor, run_now: bool = False) -> ResultSet:
     """Create a draft result set for ``group`` in ``cycle`` and compute it as a background job (``run_now``: in
     this call, for the command line)."""
@@ -199,6 +261,9 @@ def resultset_fill(result_set: ResultSet) -> int:
     )
     ResultSet.objects.filter(pk=result_set.pk).update(job_state=JobState.RUNNING, job_total=len(unit_ids), job_done=0)
     sums, missing, version = cycle_leaf_sums(cycle=cycle, group=group, codes=codes)
+    survey_points, survey_ids, survey_version = cycle_survey_points(cycle=cycle, framework=framework)
+    add_survey_points(sums, missing, survey_points, {s.code: s.parent for s in specs})
+    version = f"{version}:{survey_version}"
     total_max = Decimal(framework.declared_total)
     bands = scheme_bands(result_set.scheme)
     top = [s for s in specs if s.parent is None]
@@ -245,6 +310,8 @@ def resultset_fill(result_set: ResultSet) -> int:
         UnitResult.objects.bulk_create(rows, batch_size=1000)
         with connection.cursor() as cursor:
             cursor.execute(SNAPSHOT_SQL, [result_set.pk, cycle.pk, group.pk])
+            if survey_ids:
+                cursor.execute(SURVEY_SNAPSHOT_SQL, [cycle.pk, framework.pk, result_set.pk, framework.pk])
         ResultSet.objects.filter(pk=result_set.pk).update(
             job_state=JobState.DONE,
             job_done=len(unit_ids),
@@ -267,11 +334,13 @@ def unit_scorecard(result_set: ResultSet, unit_id: int) -> engine.UnitResult | N
     values = {}
     for code, self_p, appraised, survey, statistics, method in leaves:
         extra = method in ("bonus", "penalty")
+        # Statistics criteria are entered by the appraisers: their value is in the appraised column.
+        from_appraisal = appraised if method == "statistics" and statistics is None else statistics
         values[code] = engine.LeafValues(
             self_points=self_p,
-            appraised_points=None if extra else appraised,
+            appraised_points=None if extra or method == "statistics" else appraised,
             survey_points=survey,
-            statistics_points=statistics,
+            statistics_points=from_appraisal,
             granted_points=appraised if extra else None,
         )
     if not values:
