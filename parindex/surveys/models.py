@@ -55,6 +55,8 @@ class Survey(TimeStampedModel):
         choices=[("skip", _("bỏ qua nhóm")), ("zero", _("tính 0 điểm"))],
     )
     min_seconds = models.PositiveIntegerField(_("thời gian trả lời tối thiểu hợp lý (giây)"), default=60)
+    # Procedure fields every commune's citizen list must cover (seed 001), besides those of the unit's earlier lists.
+    required_fields = models.JSONField(_("lĩnh vực thủ tục bắt buộc"), default=list, blank=True)
 
     class Meta:
         ordering = ["-cycle__year", "name"]
@@ -176,6 +178,10 @@ class RespondentList(TimeStampedModel):
     sample_seed = models.BigIntegerField(_("hạt giống chọn mẫu"), null=True, blank=True)
     population = models.PositiveIntegerField(_("tổng thể N"), null=True, blank=True)
     sample_size = models.PositiveIntegerField(_("cỡ mẫu n"), null=True, blank=True)
+    sampled_at = models.DateTimeField(_("chọn mẫu lúc"), null=True, blank=True)
+    send_note = models.TextField(_("ghi chú khi gửi"), blank=True)
+    source_name = models.CharField(_("tệp đã nhập"), max_length=255, blank=True)
+    source_sha256 = models.CharField(_("SHA-256 của tệp"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["survey", "unit__name"]
@@ -231,6 +237,9 @@ class Respondent(models.Model):
         db_index=True,
     )
     reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    # The list rule that decided the status ("" when included by the rules or decided by a person): duplicate,
+    # not_received, not_local, served_window, max_organisations, sampling.
+    rule = models.CharField(_("quy tắc"), max_length=32, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )  # None: decided by the rules
@@ -240,7 +249,11 @@ class Respondent(models.Model):
         ordering = ["respondent_list", "row", "id"]
         verbose_name = _("người trả lời")
         verbose_name_plural = _("người trả lời")
-        indexes = [models.Index(fields=["survey", "email"]), models.Index(fields=["survey", "phone"])]
+        indexes = [
+            models.Index(fields=["survey", "email"]),
+            models.Index(fields=["survey", "phone"]),
+            models.Index(fields=["respondent_list", "status"]),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

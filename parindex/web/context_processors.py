@@ -34,6 +34,8 @@ def _items(user) -> list[dict]:
         (_("Tự đánh giá"), "assessments:list", "assessments", bool(roles & (unit_roles | access.OVERSIGHT_ROLES))),
         (_("Thẩm định"), "appraisals:home", "appraisals", None),  # decided below: roles, or a council seat
         (_("Tiến độ"), "web:progress", "progress", None),
+        (_("Điều tra XHH"), "surveys:list", "surveys", bool(roles & (unit_roles | access.OVERSIGHT_ROLES))),
+        (_("Kết quả"), "scoring:list", "results", True),
     ]
     seats = None  # read once, and only when the roles alone do not decide
     items = []

@@ -87,12 +87,22 @@ def test_managers_get_people_audit_and_progress_entries(login, cast):
 
 def test_unit_officers_get_their_work_entries(login, cast):
     keys = nav_keys(page(login(cast.officer_a)))
-    assert keys == {"home", "units", "frameworks", "cycles", "assessments", "notifications", "api"}
+    assert keys == {
+        "home",
+        "units",
+        "frameworks",
+        "cycles",
+        "assessments",
+        "surveys",
+        "results",
+        "notifications",
+        "api",
+    }
 
 
 def test_people_without_roles_get_no_assessment_entries(login, cast):
     keys = nav_keys(page(login(cast.outsider)))
-    assert keys == {"home", "units", "frameworks", "cycles", "notifications", "api"}
+    assert keys == {"home", "units", "frameworks", "cycles", "results", "notifications", "api"}
 
 
 def test_appraisers_and_council_members_get_the_appraisal_entry_chairs_also_progress(login, cyc):
