@@ -400,6 +400,28 @@ def _explanations_url(assessment: Assessment) -> str:
 # --- round 1 ------------------------------------------------------------------------------------------------------
 
 
+def _write_round(entry: Entry, *, round_no: int, points, comment: str, actor, now) -> None:
+    """Write round ``round_no``'s points and comment on the locked entry, with its ScoreChange and AuditEvent."""
+    prefix = f"round{round_no}"
+    old_points, old_comment = getattr(entry, f"{prefix}_points"), getattr(entry, f"{prefix}_comment")
+    setattr(entry, f"{prefix}_points", points)
+    setattr(entry, f"{prefix}_comment", comment)
+    setattr(entry, f"{prefix}_by", actor)
+    setattr(entry, f"{prefix}_at", now)
+    entry.version += 1
+    entry.save(update_fields=[f"{prefix}_points", f"{prefix}_comment", f"{prefix}_by", f"{prefix}_at", "version"])
+    changes = {}
+    if old_points != points:
+        stage = Stage.ROUND1 if round_no == 1 else Stage.ROUND2
+        ScoreChange.objects.create(
+            entry=entry, stage=stage, old_points=old_points, new_points=points, reason=comment, actor=actor
+        )
+        changes[f"{prefix}_points"] = [old_points, points]
+    if old_comment != comment:
+        changes[f"{prefix}_comment"] = [old_comment, comment]
+    _audit_entry(actor=actor, action=f"appraisal.{prefix}_saved", entry=entry, changes=changes, reason=comment)
+
+
 def entry_round1_save(*, entry_id: int, version: int, actor, points=None, comment: str = "", confirm: bool = False):
     """Round 1 for one entry: ``confirm`` takes the unit's self-score, otherwise ``points`` (within the criterion's
     range and step). A comment is required when the points differ from the self-score."""
@@ -432,21 +454,7 @@ def entry_round1_save(*, entry_id: int, version: int, actor, points=None, commen
                 }
             )
         now = timezone.now()
-        old_points, old_comment = entry.round1_points, entry.round1_comment
-        entry.round1_points, entry.round1_comment = points, comment
-        entry.round1_by, entry.round1_at = actor, now
-        entry.version += 1
-        entry.save(update_fields=["round1_points", "round1_comment", "round1_by", "round1_at", "version"])
-        if old_points != points:
-            ScoreChange.objects.create(
-                entry=entry, stage=Stage.ROUND1, old_points=old_points, new_points=points, reason=comment, actor=actor
-            )
-        changes = {}
-        if old_points != points:
-            changes["round1_points"] = [old_points, points]
-        if old_comment != comment:
-            changes["round1_comment"] = [old_comment, comment]
-        _audit_entry(actor=actor, action="appraisal.round1_saved", entry=entry, changes=changes, reason=comment)
+        _write_round(entry, round_no=1, points=points, comment=comment, actor=actor, now=now)
         old_status = assessment.status
         if _move(assessment, {AssessmentStatus.SUBMITTED}, AssessmentStatus.UNDER_APPRAISAL, now):
             _audit_status(actor=actor, assessment=assessment, old=old_status)
@@ -582,21 +590,7 @@ def entry_round2_save(
                 }
             )
         now = timezone.now()
-        old_points, old_comment = entry.round2_points, entry.round2_comment
-        entry.round2_points, entry.round2_comment = points, comment
-        entry.round2_by, entry.round2_at = actor, now
-        entry.version += 1
-        entry.save(update_fields=["round2_points", "round2_comment", "round2_by", "round2_at", "version"])
-        if old_points != points:
-            ScoreChange.objects.create(
-                entry=entry, stage=Stage.ROUND2, old_points=old_points, new_points=points, reason=comment, actor=actor
-            )
-        changes = {}
-        if old_points != points:
-            changes["round2_points"] = [old_points, points]
-        if old_comment != comment:
-            changes["round2_comment"] = [old_comment, comment]
-        _audit_entry(actor=actor, action="appraisal.round2_saved", entry=entry, changes=changes, reason=comment)
+        _write_round(entry, round_no=2, points=points, comment=comment, actor=actor, now=now)
         old_status = assessment.status
         if _move(
             assessment,
@@ -612,14 +606,7 @@ def round1_carry_over(*, assessment_id: int, actor) -> list[Entry]:
     """“Giữ điểm vòng 1”: for the actor's assigned entries of one assessment that have round-1 points, no
     explanation request and no round-2 points yet, round 2 takes the round-1 points."""
     with transaction.atomic():
-        try:
-            assessment = (
-                Assessment.objects.select_for_update(of=("self",))
-                .select_related("cycle__assessor", "unit")
-                .get(pk=assessment_id)
-            )
-        except (Assessment.DoesNotExist, ValueError, TypeError):
-            raise ValidationError("Không tìm thấy bản tự đánh giá.") from None
+        assessment = _lock_assessment(assessment_id)
         window_require_open(cycle=assessment.cycle, kind=WindowKind.APPRAISAL_2, unit=assessment.unit)
         _require_work_status(assessment)
         candidates = list(

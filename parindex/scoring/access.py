@@ -9,7 +9,14 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from parindex.orgs.access import MANAGER_ROLES, has_role_for_unit, is_manager, require_login
+from parindex.orgs.access import (
+    MANAGER_ROLES,
+    OVERSIGHT_ROLES,
+    has_role_for_unit,
+    is_manager,
+    require_login,
+    units_scope,
+)
 from parindex.orgs.models import OrgUnit, Role, UnitKind
 
 from .models import ResultSet, ResultStatus, Target
@@ -78,8 +85,6 @@ def require_result_publish(user, result_set: ResultSet) -> None:
 
 def target_owners(user):
     """Units under which the user may set targets (their index-manager units)."""
-    from parindex.orgs.access import units_scope
-
     if not getattr(user, "is_authenticated", False):
         return OrgUnit.objects.none()
     return units_scope(user, MANAGER_ROLES).filter(
@@ -89,7 +94,5 @@ def target_owners(user):
 
 def targets_visible(user):
     """Targets are internal: their owner's managers, leaders (viewers) and council chairs read them."""
-    from parindex.orgs.access import OVERSIGHT_ROLES, units_scope
-
     scope = units_scope(user, OVERSIGHT_ROLES)
     return Target.objects.filter(owner__in=scope, ended_at__isnull=True).select_related("unit", "group", "owner")

@@ -40,11 +40,15 @@ def results_list(request):
     computable = []
     drafts = ResultSet.objects.none()
     if request.user.is_authenticated:
-        cycles = [c for c in Cycle.objects.select_related("assessor") if access.can_manage_results(request.user, c)]
-        viewable = [c for c in Cycle.objects.select_related("assessor") if access.can_approve_results(request.user, c)]
+        cycles, viewable = [], []
+        for cycle in Cycle.objects.select_related("assessor"):
+            if access.can_manage_results(request.user, cycle):
+                cycles.append(cycle)
+            elif access.can_approve_results(request.user, cycle):
+                viewable.append(cycle)
         computable = list(CycleFramework.objects.filter(cycle__in=cycles).select_related("cycle", "group", "framework"))
         drafts = (
-            ResultSet.objects.filter(cycle__in=set(cycles) | set(viewable))
+            ResultSet.objects.filter(cycle__in=cycles + viewable)
             .exclude(status__in=[ResultStatus.PUBLISHED, ResultStatus.SUPERSEDED])
             .select_related("group", "cycle")
         )
