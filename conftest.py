@@ -85,3 +85,36 @@ def srv(cyc, cast):
     from parindex.surveys.factories import make_survey
 
     return make_survey(cyc, cast)
+
+
+@pytest.fixture
+def scored(cyc, cast):
+    """``cyc`` with self-assessed and appraised points: department A (3+1+1+2) and B (3+1+2+2)."""
+    from decimal import Decimal
+
+    import time_machine
+
+    from parindex.assessments.models import Entry
+    from parindex.assessments.services import entry_self_save
+    from parindex.cycles.factories import entry, inside
+
+    with time_machine.travel(inside("self_assessment")):
+        for code, value in (("1.1", "97"), ("1.2", "yes"), ("1.3", "1.5"), ("2.1", "5")):
+            e = entry(cyc.assessment_a, code)
+            entry_self_save(entry_id=e.pk, version=e.version, declared=value, actor=cast.officer_a)
+    for assessment, points in (
+        (cyc.assessment_a, (("1.1", "3"), ("1.2", "1"), ("1.3", "1"), ("2.1", "2"))),
+        (cyc.assessment_b, (("1.1", "3"), ("1.2", "1"), ("1.3", "2"), ("2.1", "2"))),
+    ):
+        for code, value in points:
+            Entry.objects.filter(assessment=assessment, node__code=code).update(round1_points=Decimal(value))
+    return cyc
+
+
+@pytest.fixture
+def res(scored, cast):
+    """``scored`` with its draft result set computed: ``res.result_set`` (department B ranks first)."""
+    from parindex.scoring.services import resultset_compute
+
+    scored.result_set = resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager, run_now=True)
+    return scored
