@@ -22,7 +22,7 @@ from parindex.orgs.access import require_login
 from parindex.orgs.models import OrgUnit, UnitKind
 from parindex.orgs.selectors import unit_ancestors
 
-from . import access, analysis, engine, selectors, services, targets
+from . import access, analysis, engine, page_charts, selectors, services, targets
 from .forms import TargetForm
 from .models import JobState, ResultSet, ResultStatus
 
@@ -80,6 +80,7 @@ def _ranking_context(request, result_set: ResultSet) -> dict:
     previous = selectors.previous_set(result_set)
     rows = selectors.ranking_rows(result_set, previous=previous) if result_set.job_state == JobState.DONE else []
     classes = sorted({r["class"] for r in rows} - {""})
+    charts = page_charts.result_set_charts(result_set, rows) if rows else {}
     klass = request.GET.get("xep_loai", "")
     if klass:
         rows = [r for r in rows if r["class"] == klass]
@@ -121,6 +122,7 @@ def _ranking_context(request, result_set: ResultSet) -> dict:
         and access.can_manage_results(request.user, result_set.cycle),
         "rounding_rule": engine.ROUNDING_RULE,
         "tie_rule": engine.TIE_RULE,
+        "charts": charts,
     }
 
 
@@ -206,7 +208,14 @@ def results_unit(request, pk: int, unit_id: int):
     return render(
         request,
         "scoring/unit.html",
-        {"nav": NAV, "result_set": result_set, "row": row, "criteria": criteria, "history": history},
+        {
+            "nav": NAV,
+            "result_set": result_set,
+            "row": row,
+            "criteria": criteria,
+            "history": history,
+            "charts": page_charts.unit_charts(result_set, row, history),
+        },
     )
 
 
@@ -234,7 +243,11 @@ def results_open_data(request, pk: int, fmt: str):
 @require_GET
 def public_list(request):
     sets = ResultSet.objects.filter(status=ResultStatus.PUBLISHED).select_related("group").order_by("-year")
-    return render(request, "scoring/public_list.html", {"nav": "public", "sets": sets})
+    return render(
+        request,
+        "scoring/public_list.html",
+        {"nav": "public", "sets": sets, "charts": page_charts.public_charts(list(sets))},
+    )
 
 
 def _province_of(unit):
