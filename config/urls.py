@@ -19,6 +19,7 @@ urlpatterns = [
     path("tham-dinh/", include("parindex.appraisals.urls")),
     path("ket-qua/", include("parindex.scoring.urls")),
     path("khao-sat/", include("parindex.surveys.urls")),
+    path("bao-cao/", include("parindex.reports.urls")),
     path("", include("parindex.web.urls")),
 ]
 
