@@ -34,6 +34,7 @@ def _items(user) -> list[dict]:
         (_("Tự đánh giá"), "assessments:list", "assessments", bool(roles & (unit_roles | access.OVERSIGHT_ROLES))),
         (_("Thẩm định"), "appraisals:home", "appraisals", None),  # decided below: roles, or a council seat
         (_("Tiến độ"), "web:progress", "progress", None),
+        (_("Tổng quan"), "web:overview", "overview", bool(roles & access.OVERSIGHT_ROLES)),
         (_("Điều tra XHH"), "surveys:list", "surveys", bool(roles & (unit_roles | access.OVERSIGHT_ROLES))),
         (_("Kết quả"), "scoring:list", "results", True),
     ]
@@ -49,6 +50,11 @@ def _items(user) -> list[dict]:
         url = _url(name) if allowed else ""
         if url:
             items.append({"label": label, "url": url, "key": key})
+    from parindex.reports.access import may_request_some
+
+    reports_url = _url("reports:list")
+    if reports_url and may_request_some(user):
+        items.append({"label": _("Báo cáo"), "url": reports_url, "key": "reports"})
     if access.is_manager(user):
         items.append({"label": _("Vai trò & người dùng"), "url": reverse("membership_list"), "key": "members"})
         items.append({"label": _("Nhật ký"), "url": reverse("core:audit_list"), "key": "audit"})

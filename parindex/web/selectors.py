@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from parindex.orgs import access
 from parindex.orgs import selectors as org_selectors
@@ -450,3 +456,424 @@ def unit_todo(user, memberships) -> list[dict]:
             }
         )
     return cards
+
+
+# --- dashboards: charts ----------------------------------------------------------------------------------------------
+
+CHART_CACHE_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
+
+
+def chart(kind: str, *args, relabel: tuple[str, str] | None = None, **kwargs) -> dict | None:
+    """A chart of ``parindex.reports.charts`` as ``{"svg", "alt"}`` for a page, remembered in the cache under a key
+    made of its inputs (drawing takes tens of milliseconds; the same data draws the same chart). ``relabel``
+    replaces the chart's generic name in its text alternative. None when the chart cannot be drawn: the page shows
+    the same figures in its table anyway."""
+    key = "web:chart:" + hashlib.sha256(repr((kind, args, sorted(kwargs.items()), relabel)).encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        from parindex.reports import charts
+
+        try:
+            drawn = getattr(charts, kind)(*args, **kwargs)
+        except Exception:  # a chart must never take the dashboard down with it
+            logger.exception("Could not draw the %s chart", kind)
+            return None
+        svg, alt = drawn.svg, drawn.alt
+        if relabel:
+            old, new = relabel
+            svg, alt = svg.replace(escape(old), escape(new), 1), alt.replace(old, new, 1)
+        hit = {"svg": svg, "alt": alt}
+        cache.set(key, hit, CHART_CACHE_SECONDS)
+    return {"svg": mark_safe(hit["svg"]), "alt": hit["alt"]}  # noqa: S308 - drawn here, text escaped by the module
+
+
+def _decimal(value) -> Decimal | None:
+    """A value stored in a JSON snapshot ("83.33") as a Decimal, so that pages show it the Vietnamese way."""
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def _mean(values) -> Decimal | None:
+    from parindex.scoring.engine import publish
+
+    values = [Decimal(str(v)) for v in values if v is not None and v != ""]
+    return publish(sum(values, Decimal(0)) / len(values)) if values else None
+
+
+def class_label(code: str, name: str = "") -> str:
+    """ "Loại A" for MOHA's letter classes, the scheme's own name otherwise ("Xuất sắc")."""
+    from django.utils.translation import gettext as _
+
+    name = name or code
+    if not name:
+        return _("Chưa xếp loại")
+    return _("Loại %(name)s") % {"name": name} if len(name) <= 2 else name
+
+
+def class_counts(result_set) -> list[dict]:
+    """Units of a result set per class, in the order of its scheme (best first, empty classes included), then any
+    other class found, then the units not classed. One grouped query."""
+    from parindex.scoring.services import scheme_bands
+
+    found = {
+        (row["class_code"] or ""): row
+        for row in result_set.units.order_by().values("class_code").annotate(n=Count("pk"), name=Max("class_name"))
+    }
+    out = []
+    for band in scheme_bands(result_set.scheme):
+        row = found.pop(band.code, None)
+        out.append({"code": band.code, "label": class_label(band.code, band.name), "count": row["n"] if row else 0})
+    unclassed = found.pop("", None)
+    for code in sorted(found):
+        out.append({"code": code, "label": class_label(code, found[code]["name"]), "count": found[code]["n"]})
+    if unclassed:
+        out.append({"code": "", "label": class_label(""), "count": unclassed["n"]})
+    return out
+
+
+def class_chart(counts: list[dict], title: str) -> dict | None:
+    return chart("class_distribution", [(c["label"] if c["code"] else "", c["count"]) for c in counts], title)
+
+
+# --- dashboards: the cycle at a glance (managers, the council chair) -------------------------------------------------
+
+
+def state_chart(states: list[dict]) -> dict | None:
+    """Bars of the states that hold units (eight bars with long names would not be legible on a phone; the table
+    beside the chart lists every state, zeros included). None when no unit takes part."""
+    from django.utils.translation import gettext as _
+
+    held = [(s["label"], s["count"]) for s in states if s["count"]]
+    if not held:
+        return None
+    return chart(
+        "class_distribution",
+        held,
+        _("Đơn vị theo trạng thái tự đánh giá"),
+        relabel=("Biểu đồ phân bố đơn vị theo xếp loại", _("Biểu đồ số đơn vị theo trạng thái tự đánh giá")),
+    )
+
+
+NEXT_DEADLINES = 3
+
+
+def next_deadlines(window_states, *, now=None) -> dict:
+    """The windows open now (closing soonest first) and the next ones to open."""
+    now = now or timezone.now()
+    open_now = sorted((w for w in window_states if w.is_open), key=lambda w: w.closes_at)
+    upcoming = sorted((w for w in window_states if w.not_yet_open), key=lambda w: w.opens_at)[:NEXT_DEADLINES]
+    return {
+        "open": [{"window": w, "left": w.closes_at - now} for w in open_now],
+        "upcoming": [{"window": w, "in": w.opens_at - now} for w in upcoming],
+        "undefined": sum(1 for w in window_states if not w.defined),
+    }
+
+
+def cycle_surveys(cycle, user) -> list[dict]:
+    """Each survey of the cycle: invited, answered and response rate per respondent group and in all (one grouped
+    query per survey; counted as ``parindex.surveys.progress`` counts them), its chart and the link to its progress
+    page when the user may follow it."""
+    from django.utils.translation import gettext as _
+
+    from parindex.surveys.access_progress import can_follow
+    from parindex.surveys.models import Invitation, ResponseStatus, Survey
+    from parindex.surveys.progress import rate
+
+    out = []
+    for survey in Survey.objects.filter(cycle=cycle).select_related("cycle__assessor").order_by("name", "pk"):
+        counts = {
+            row["respondent__group_id"]: row
+            for row in Invitation.objects.filter(respondent__survey=survey)
+            .order_by()
+            .values("respondent__group_id")
+            .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(response__status=ResponseStatus.SUBMITTED)))
+        }
+        groups = []
+        for group in survey.groups.order_by("priority", "name"):
+            row = counts.get(group.pk, {})
+            invited, answered = row.get("invited", 0), row.get("answered", 0)
+            groups.append(
+                {"name": group.name, "invited": invited, "answered": answered, "rate": rate(answered, invited)}
+            )
+        invited = sum(g["invited"] for g in groups)
+        answered = sum(g["answered"] for g in groups)
+        out.append(
+            {
+                "survey": survey,
+                "groups": groups,
+                "invited": invited,
+                "answered": answered,
+                "rate": rate(answered, invited),
+                "chart": chart(
+                    "survey_progress",
+                    [(g["name"], g["invited"], g["answered"]) for g in groups],
+                    _("Tiến độ khảo sát theo nhóm đối tượng"),
+                ),
+                "url": url_or_empty("surveys:progress", survey.pk) if can_follow(user, survey) else "",
+            }
+        )
+    return out
+
+
+def cycle_result_sets(cycle, user) -> list[dict]:
+    """Per unit group of the cycle, the newest finished result set the user may read (draft, approved or
+    published), with its units by class; groups without one are listed as not computed yet."""
+    from parindex.cycles.models import CycleFramework
+    from parindex.scoring.models import JobState, ResultSet, ResultStatus
+
+    from . import access
+
+    sets: dict[int, list] = {}
+    for rs in (
+        ResultSet.objects.filter(cycle=cycle, job_state=JobState.DONE)
+        .exclude(status=ResultStatus.SUPERSEDED)
+        .select_related("cycle__assessor", "scheme")
+        .order_by("-created_at", "-pk")
+    ):
+        sets.setdefault(rs.group_id, []).append(rs)
+    out = []
+    for plan in CycleFramework.objects.filter(cycle=cycle).select_related("group").order_by("group__name", "pk"):
+        shown = next((rs for rs in sets.get(plan.group_id, []) if access.can_see_result(user, rs)), None)
+        item = {"group": plan.group, "result_set": shown, "url": "", "counts": [], "chart": None}
+        if shown is not None:
+            item["counts"] = class_counts(shown)
+            item["units_total"] = sum(c["count"] for c in item["counts"])
+            item["url"] = url_or_empty("scoring:detail", shown.pk)
+            item["chart"] = class_chart(item["counts"], plan.group.name)
+        out.append(item)
+    return out
+
+
+def cycle_glance(cycle, user, *, states: list[dict], window_states) -> dict:
+    """The blocks at the top of a cycle's dashboard: units by state (chart), the next deadlines, survey progress,
+    draft or published results by class. The state counts and windows come from :func:`progress_dashboard`."""
+    return {
+        "state_chart": state_chart(states),
+        "deadlines": next_deadlines(window_states),
+        "surveys": cycle_surveys(cycle, user),
+        "results": cycle_result_sets(cycle, user),
+        "windows_url": url_or_empty("cycles:windows", cycle.pk),
+        "plan_url": url_or_empty("cycles:plan", cycle.pk),
+        "results_url": url_or_empty("scoring:list"),
+    }
+
+
+# --- dashboards: leaders' overview of published results --------------------------------------------------------------
+
+RANKING_CHART_MAX = 40  # beyond this, the chart shows the first and the last units; the table has them all
+MOVERS = 5
+
+
+def ranking_chart(rows: list[dict], result_set, title: str) -> dict | None:
+    from django.utils.translation import gettext as _
+
+    from parindex.scoring.services import scheme_bands
+
+    bands = scheme_bands(result_set.scheme)
+    drawn = [
+        {"unit": r["unit"], "percent": r["percent"], "class_code": r.get("class_code", ""), "class_name": r["class"]}
+        for r in rows
+    ]
+    if len(drawn) > RANKING_CHART_MAX:
+        half = RANKING_CHART_MAX // 2
+        drawn = drawn[:half] + drawn[-half:]
+        title = _("%(title)s — %(n)d đơn vị dẫn đầu và %(n)d đơn vị cuối bảng") % {"title": title, "n": half}
+    return chart(
+        "ranking_bars",
+        drawn,
+        title,
+        classes=[b.code for b in bands],
+        class_names={b.code: class_label(b.code, b.name) for b in bands},
+    )
+
+
+def movement(rows: list[dict], previous) -> dict:
+    """Year-over-year movement of a ranking: the units that rose and fell most, how many rose, fell or held, and the
+    average change of those compared (points of percent)."""
+    compared = [r for r in rows if r["percent_change"] is not None]
+    rose = sorted((r for r in compared if r["percent_change"] > 0), key=lambda r: (-r["percent_change"], r["unit"]))
+    fell = sorted((r for r in compared if r["percent_change"] < 0), key=lambda r: (r["percent_change"], r["unit"]))
+    return {
+        "previous": previous,
+        "compared": len(compared),
+        "rose_count": len(rose),
+        "fell_count": len(fell),
+        "same_count": len(compared) - len(rose) - len(fell),
+        "rose": rose[:MOVERS],
+        "fell": fell[:MOVERS],
+        "average_change": _mean(r["percent_change"] for r in compared),
+        "average": _mean(r["percent"] for r in rows),
+        "previous_average": _mean(r["previous_percent"] for r in compared),
+    }
+
+
+def published_previous(result_set):
+    """The previous year's set of the same group, only when it is published (a draft's values never reach a page
+    that shows published results)."""
+    from parindex.scoring.models import ResultStatus
+    from parindex.scoring.selectors import previous_set
+
+    previous = previous_set(result_set)
+    return previous if previous is not None and previous.status == ResultStatus.PUBLISHED else None
+
+
+def published_block(result_set) -> dict:
+    """Everything the overview shows for one published set: ranking (with scorecard links), charts, movement."""
+    from parindex.scoring.selectors import ranking_rows
+
+    previous = published_previous(result_set)
+    rows = ranking_rows(result_set, previous=previous)
+    codes = dict(result_set.units.values_list("unit_id", "class_code"))
+    for r in rows:
+        r["class_code"] = codes.get(r["unit_id"], "")
+        r["scorecard_url"] = url_or_empty("scoring:unit", result_set.pk, r["unit_id"])
+        r["class_label"] = class_label(r["class_code"], r["class"]) if r["class"] else ""
+    counts = class_counts(result_set)
+    name = result_set.group.name if result_set.group_id else str(result_set)
+    return {
+        "result_set": result_set,
+        "name": name,
+        "rows": rows,
+        "counts": counts,
+        "units_total": sum(c["count"] for c in counts),
+        "ranking_chart": ranking_chart(rows, result_set, f"{name} {result_set.year}"),
+        "class_chart": class_chart(counts, f"{name} {result_set.year}"),
+        "movement": movement(rows, previous),
+        "url": url_or_empty("scoring:detail", result_set.pk),
+    }
+
+
+def leader_overview(user, *, chosen=None) -> dict:
+    """The published results a leader follows: the latest set of each group (or the one ``chosen``), and the list
+    of every published set in their scope."""
+    from . import access
+
+    sets = list(
+        access.overview_result_sets(user)
+        .select_related("group", "cycle", "scheme")
+        .order_by("-year", "-published_at", "-pk")
+    )
+    if chosen is not None:
+        shown = [chosen]
+    else:
+        latest: dict[tuple, object] = {}
+        for rs in sets:
+            latest.setdefault((rs.group_id, rs.unit_kind), rs)
+        shown = sorted(latest.values(), key=lambda rs: (-rs.year, rs.group.name if rs.group_id else rs.unit_kind))
+    return {"blocks": [published_block(rs) for rs in shown], "all_sets": sets, "chosen": chosen}
+
+
+# --- dashboards: a unit's own result on the home page ----------------------------------------------------------------
+
+UNIT_RESULT_CARDS = 4
+CANDIDATE_SETS = 10
+
+
+def _unit_result_for(user, unit):
+    """The unit's latest result the user may read: the newest year first, the published set before a draft of the
+    same year."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from parindex.scoring.models import JobState, ResultStatus, UnitResult
+
+    from . import access
+
+    candidates = (
+        UnitResult.objects.filter(unit=unit, result_set__job_state=JobState.DONE)
+        .exclude(result_set__status=ResultStatus.SUPERSEDED)
+        .annotate(
+            unpublished=Case(
+                When(result_set__status=ResultStatus.PUBLISHED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .select_related("result_set__cycle__assessor", "result_set__scheme", "result_set__group")
+        .order_by("-result_set__year", "unpublished", "-result_set__created_at", "-pk")[:CANDIDATE_SETS]
+    )
+    return next((r for r in candidates if access.can_see_result(user, r.result_set)), None)
+
+
+def unit_trend(unit, row) -> dict | None:
+    """Index and components over the years: the unit's published results, plus the shown set when it is a draft."""
+    from django.utils.translation import gettext as _
+
+    from parindex.scoring.models import ResultStatus
+    from parindex.scoring.selectors import unit_history
+
+    by_year = {}
+    for h in unit_history(unit):
+        by_year[h.result_set.year] = h  # oldest first: the latest published set of a year wins
+    if row.result_set.status != ResultStatus.PUBLISHED:
+        by_year[row.result_set.year] = row
+    years = sorted(by_year)
+    components = row.result_set.components or []
+    series = {_("Chỉ số"): [by_year[y].percent for y in years]}
+    for c in components:
+        series[f"{c['code']}. {c['name']}"] = [
+            ((by_year[y].components or {}).get(c["code"]) or {}).get("percent") for y in years
+        ]
+    return {"years": years, "chart": chart("trend", years, series, _("Diễn biến qua các năm"))}
+
+
+def set_summary(result_set) -> dict:
+    """A result set's units, ranked units and the group's average percent per component (in the order of the set's
+    components). Remembered for the set as it stands (a set changes only when computed again): a national set holds
+    3,321 communes and each of their officers opens the home page."""
+    stamp = result_set.updated_at.isoformat() if result_set.updated_at else ""
+    key = f"web:set-summary:{result_set.pk}:{stamp}"
+    hit = cache.get(key)
+    if hit is None:
+        rows = list(result_set.units.values_list("components", "rank"))
+        hit = {
+            "units": len(rows),
+            "ranked": sum(1 for _c, rank in rows if rank is not None),
+            "averages": [
+                _mean(((parts or {}).get(c["code"]) or {}).get("percent") for parts, _r in rows)
+                for c in result_set.components or []
+            ],
+        }
+        cache.set(key, hit, CHART_CACHE_SECONDS)
+    return hit
+
+
+def unit_result_card(user, unit) -> dict:
+    from django.utils.translation import gettext as _
+
+    from parindex.scoring.models import ResultStatus
+
+    row = _unit_result_for(user, unit)
+    if row is None:
+        return {"unit": unit, "row": None}
+    result_set = row.result_set
+    components = result_set.components or []
+    labels = [f"{c['code']}. {c['name']}" for c in components]
+    values = [_decimal(((row.components or {}).get(c["code"]) or {}).get("percent")) for c in components]
+    summary = set_summary(result_set)
+    return {
+        "unit": unit,
+        "row": row,
+        "result_set": result_set,
+        "is_draft": result_set.status != ResultStatus.PUBLISHED,
+        "class_label": class_label(row.class_code, row.class_name) if row.class_code else "",
+        "ranked": summary["ranked"],
+        "units_total": summary["units"],
+        "components": [
+            {"label": label, "value": value, "average": avg}
+            for label, value, avg in zip(labels, values, summary["averages"], strict=True)
+        ],
+        "profile_chart": chart(
+            "component_profile", labels, values, summary["averages"], _("Điểm theo lĩnh vực so với bình quân nhóm")
+        )
+        if components
+        else None,
+        "trend": unit_trend(unit, row),
+        "scorecard_url": url_or_empty("scoring:unit", result_set.pk, unit.pk),
+    }
+
+
+def unit_results(user) -> list[dict]:
+    """One card per unit where the user is an officer or a leader: that unit's own latest result."""
+    from . import access
+
+    return [unit_result_card(user, unit) for unit in access.own_result_units(user)[:UNIT_RESULT_CARDS]]

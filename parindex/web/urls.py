@@ -11,6 +11,7 @@ web_patterns = [
     path("thong-bao/da-doc-tat-ca/", views.notification_read_all, name="notifications_read_all"),
     path("tien-do/", views.progress_pick, name="progress"),
     path("tien-do/<int:cycle_id>/", views.progress, name="progress"),
+    path("tong-quan/", views.overview, name="overview"),
 ]
 
 urlpatterns = [

@@ -1,5 +1,6 @@
-"""The web shell: the home page (with a unit's to-do list), the user's notices, the progress dashboards of a cycle,
-and the friendly error pages. Every view calls an access helper first."""
+"""The web shell: the home page (a unit's to-do list and its own latest result), the user's notices, the dashboard of
+a cycle (at a glance, then unit by unit), the leaders' overview of published results, and the friendly error pages.
+Every view calls an access helper first."""
 
 from urllib.parse import urlencode
 
@@ -28,6 +29,8 @@ def home(request):
     overview = selectors.home_overview(request.user)
     for event in overview.get("recent_events", []):
         event.label = action_label(event.action)
+    overview["unit_results"] = selectors.unit_results(request.user)
+    overview["overview_url"] = selectors.url_or_empty("web:overview") if access.may_see_overview(request.user) else ""
     return render(request, "web/home.html", {"nav_active": "home", **overview})
 
 
@@ -112,6 +115,7 @@ def progress(request, cycle_id: int):
     data = selectors.progress_dashboard(
         cycle, status=status, group_id=group_id, query=query, page=request.GET.get("page")
     )
+    glance = selectors.cycle_glance(cycle, request.user, states=data["states"], window_states=data["window_states"])
     base = {k: v for k, v in (("nhom", group_id or ""), ("q", query)) if v}
     filters = {**({"trang-thai": status} if status else {}), **base}
     return render(
@@ -128,8 +132,24 @@ def progress(request, cycle_id: int):
             "windows_template": _windows_template(),
             "windows_refresh_url": selectors.url_or_empty("cycles:windows", cycle.pk),
             **data,
+            **glance,
         },
     )
+
+
+# --- leaders' overview of published results ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def overview(request):
+    """The published results of the provinces the user follows, with charts and the year-over-year movement;
+    ``?bo=<id>`` shows one earlier published set."""
+    access.require_overview(request.user)
+    chosen = request.GET.get("bo", "")
+    chosen = access.require_overview_set(request.user, chosen) if chosen else None
+    data = selectors.leader_overview(request.user, chosen=chosen)
+    return render(request, "web/overview.html", {"nav_active": "overview", **data})
 
 
 # --- error pages ---------------------------------------------------------------------------------------------------
