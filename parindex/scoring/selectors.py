@@ -136,8 +136,15 @@ def ranking_rows(result_set: ResultSet, *, previous: ResultSet | None = None) ->
 
 
 def previous_set(result_set: ResultSet) -> ResultSet | None:
-    """The set of the year before for the same group (or unit kind)."""
-    return result_set_for(year=result_set.year - 1, group=result_set.group, kind=result_set.unit_kind)
+    """The set of the year before for the same group (or unit kind): its published set, else — only when
+    ``result_set`` is itself unpublished — its latest finished draft. A published table is never compared with a
+    draft (which would also make the draft's values public)."""
+    return result_set_for(
+        year=result_set.year - 1,
+        group=result_set.group,
+        kind=result_set.unit_kind,
+        published_only=result_set.status == ResultStatus.PUBLISHED,
+    )
 
 
 def unit_history(unit: OrgUnit) -> QuerySet[UnitResult]:

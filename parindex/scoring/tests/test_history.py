@@ -122,3 +122,22 @@ def test_the_import_command_reports_errors_and_writes_nothing(provinces, tmp_pat
     with pytest.raises(CommandError, match="không nhập"):
         call_command("import_results", str(path), "--kind", "province")
     assert not ResultSet.objects.exists()
+
+
+def test_a_published_table_is_compared_only_with_a_published_previous_year(db):
+    from parindex.orgs.models import UnitKind
+    from parindex.scoring.models import JobState, ResultSet, ResultSource, ResultStatus
+    from parindex.scoring.selectors import previous_set
+
+    def make(year, status):
+        return ResultSet.objects.create(
+            year=year, unit_kind=UnitKind.PROVINCE, source=ResultSource.IMPORTED, status=status, job_state=JobState.DONE
+        )
+
+    draft_before = make(2023, ResultStatus.DRAFT)
+    published = make(2024, ResultStatus.PUBLISHED)
+    draft_now = make(2024, ResultStatus.DRAFT)
+    assert previous_set(published) is None  # the 2023 draft must not leak into a public comparison
+    assert previous_set(draft_now) == draft_before  # managers comparing drafts may see it
+    published_before = make(2023, ResultStatus.PUBLISHED)
+    assert previous_set(published) == published_before
