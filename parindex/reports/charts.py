@@ -670,10 +670,12 @@ def trend(
     return _finish(figure, title=title, alt=alt, table=ChartTable(head, table_rows), kind="trend")
 
 
-def class_distribution(counts: Sequence[tuple[Any, Any]], title: str = "", *, width: float = DEFAULT_WIDTH) -> Chart:
+def class_distribution(
+    counts: Sequence[tuple[Any, Any]], title: str = "", *, width: float = DEFAULT_WIDTH, subject: str = ""
+) -> Chart:
     """Vertical bars: how many units fall in each class (in the order given, best first), with the count and share
     on each bar; styles match :func:`ranking_bars` given the same class order."""
-    what = "Biểu đồ phân bố đơn vị theo xếp loại"
+    what = subject or "Biểu đồ phân bố đơn vị theo xếp loại"  # ``subject``: the same bars for other categories
     items = [(_text(label) or NO_CLASS, _count(count)) for label, count in counts or []]
     total = sum(count for _label, count in items)
     if not items or total == 0:

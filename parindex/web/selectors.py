@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from parindex.orgs import access
 from parindex.orgs import selectors as org_selectors
@@ -464,28 +463,22 @@ CHART_CACHE_SECONDS = 24 * 3600
 logger = logging.getLogger(__name__)
 
 
-def chart(kind: str, *args, relabel: tuple[str, str] | None = None, **kwargs) -> dict | None:
-    """A chart of ``parindex.reports.charts`` as ``{"svg", "alt"}`` for a page, remembered in the cache under a key
-    made of its inputs (drawing takes tens of milliseconds; the same data draws the same chart). ``relabel``
-    replaces the chart's generic name in its text alternative. None when the chart cannot be drawn: the page shows
-    the same figures in its table anyway."""
-    key = "web:chart:" + hashlib.sha256(repr((kind, args, sorted(kwargs.items()), relabel)).encode()).hexdigest()
+def chart(kind: str, *args, **kwargs):
+    """A chart of ``parindex.reports.charts`` for a page, remembered in the cache under a key made of its inputs
+    (drawing takes tens of milliseconds; the same data draws the same chart). None when the chart cannot be drawn:
+    the page shows the same figures in its table anyway."""
+    key = "web:chart:" + hashlib.sha256(repr((kind, args, sorted(kwargs.items()))).encode()).hexdigest()
     hit = cache.get(key)
     if hit is None:
         from parindex.reports import charts
 
         try:
-            drawn = getattr(charts, kind)(*args, **kwargs)
+            hit = dataclasses.replace(getattr(charts, kind)(*args, **kwargs), figure=None)
         except Exception:  # a chart must never take the dashboard down with it
             logger.exception("Could not draw the %s chart", kind)
             return None
-        svg, alt = drawn.svg, drawn.alt
-        if relabel:
-            old, new = relabel
-            svg, alt = svg.replace(escape(old), escape(new), 1), alt.replace(old, new, 1)
-        hit = {"svg": svg, "alt": alt}
         cache.set(key, hit, CHART_CACHE_SECONDS)
-    return {"svg": mark_safe(hit["svg"]), "alt": hit["alt"]}  # noqa: S308 - drawn here, text escaped by the module
+    return hit
 
 
 def _decimal(value) -> Decimal | None:
@@ -531,14 +524,14 @@ def class_counts(result_set) -> list[dict]:
     return out
 
 
-def class_chart(counts: list[dict], title: str) -> dict | None:
+def class_chart(counts: list[dict], title: str):
     return chart("class_distribution", [(c["label"] if c["code"] else "", c["count"]) for c in counts], title)
 
 
 # --- dashboards: the cycle at a glance (managers, the council chair) -------------------------------------------------
 
 
-def state_chart(states: list[dict]) -> dict | None:
+def state_chart(states: list[dict]):
     """Bars of the states that hold units (eight bars with long names would not be legible on a phone; the table
     beside the chart lists every state, zeros included). None when no unit takes part."""
     from django.utils.translation import gettext as _
@@ -550,7 +543,7 @@ def state_chart(states: list[dict]) -> dict | None:
         "class_distribution",
         held,
         _("Đơn vị theo trạng thái tự đánh giá"),
-        relabel=("Biểu đồ phân bố đơn vị theo xếp loại", _("Biểu đồ số đơn vị theo trạng thái tự đánh giá")),
+        subject=_("Biểu đồ số đơn vị theo trạng thái tự đánh giá"),
     )
 
 
@@ -664,7 +657,7 @@ RANKING_CHART_MAX = 40  # beyond this, the chart shows the first and the last un
 MOVERS = 5
 
 
-def ranking_chart(rows: list[dict], result_set, title: str) -> dict | None:
+def ranking_chart(rows: list[dict], result_set, title: str):
     from django.utils.translation import gettext as _
 
     from parindex.scoring.services import scheme_bands

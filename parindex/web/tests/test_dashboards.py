@@ -327,9 +327,9 @@ def test_the_navigation_offers_the_overview_to_followers_only(login, cast, cyc):
 def test_the_ranking_chart_keeps_the_first_and_last_units_of_a_long_ranking(published):
     rows = [{"unit": f"Xã {i:03d}", "percent": D(100 - i) / 2, "class": "D", "class_code": "D"} for i in range(100)]
     drawn = selectors.ranking_chart(rows, published.result_set, "Cấp xã")
-    assert "Xã 000" in drawn["alt"] and "Xã 019" in drawn["alt"] and "Xã 099" in drawn["alt"]
-    assert "Xã 020" not in drawn["alt"] and "Xã 079" not in drawn["alt"]
-    assert "20 đơn vị dẫn đầu và 20 đơn vị cuối bảng" in drawn["alt"]
+    assert "Xã 000" in drawn.alt and "Xã 019" in drawn.alt and "Xã 099" in drawn.alt
+    assert "Xã 020" not in drawn.alt and "Xã 079" not in drawn.alt
+    assert "20 đơn vị dẫn đầu và 20 đơn vị cuối bảng" in drawn.alt
 
 
 # --- a unit's own result on its home page --------------------------------------------------------------------------
