@@ -96,3 +96,58 @@ def targets_visible(user):
     """Targets are internal: their owner's managers, leaders (viewers) and council chairs read them."""
     scope = units_scope(user, OVERSIGHT_ROLES)
     return Target.objects.filter(owner__in=scope, ended_at__isnull=True).select_related("unit", "group", "owner")
+
+
+# --- class schemes (thang xếp loại) -----------------------------------------------------------------------------
+
+
+def require_scheme_manager(user) -> None:
+    """The schemes page and API: index managers (of any assessing body) only."""
+    require_login(user)
+    if not target_owners(user).exists():
+        raise PermissionDenied("Chỉ Quản lý Chỉ số mới được quản lý thang xếp loại.")
+
+
+def schemes_visible(user):
+    """The shipped schemes and those of the bodies the user manages (retired ones included)."""
+    from django.db.models import Q
+
+    from .models import ClassScheme
+
+    return (
+        ClassScheme.objects.filter(Q(builtin=True) | Q(owner__in=target_owners(user)))
+        .select_related("owner", "framework", "group")
+        .order_by("retired_at", "-builtin", "name")
+    )
+
+
+def require_scheme(user, scheme_id):
+    """A scheme the user may read (shipped) or manage (their body's): 404 when it does not exist, 403 otherwise."""
+    from .models import ClassScheme
+
+    require_scheme_manager(user)
+    try:
+        scheme = ClassScheme.objects.select_related("owner", "framework", "group").get(pk=scheme_id)
+    except (ClassScheme.DoesNotExist, ValueError, TypeError):
+        raise Http404("Không tìm thấy thang xếp loại.") from None
+    if not scheme.builtin and not (scheme.owner_id and has_role_for_unit(user, scheme.owner, MANAGER_ROLES)):
+        raise PermissionDenied("Thang xếp loại này thuộc cơ quan khác.")
+    return scheme
+
+
+def require_scheme_owner(user, owner: OrgUnit) -> OrgUnit:
+    if not target_owners(user).filter(pk=owner.pk).exists():
+        raise PermissionDenied(f"Bạn không phải Quản lý Chỉ số của “{owner.name}”.")
+    return owner
+
+
+def require_scheme_attach(user, *, framework=None, group=None) -> None:
+    """A scheme may be attached only to a framework or a unit group the user manages."""
+    if framework is not None and not has_role_for_unit(user, framework.owner, MANAGER_ROLES):
+        raise PermissionDenied(f"Bạn không quản lý bộ chỉ số “{framework.name}”.")
+    if group is not None:
+        from parindex.orgs.access import is_system_admin
+
+        allowed = has_role_for_unit(user, group.owner, MANAGER_ROLES) if group.owner_id else is_system_admin(user)
+        if not allowed:
+            raise PermissionDenied(f"Bạn không quản lý nhóm đơn vị “{group.name}”.")

@@ -3,21 +3,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from parindex.api.auth import PUBLIC_AUTH
 from parindex.api.errors import error_responses
+from parindex.api.lookups import unit_from_field
+from parindex.api.schemas.common import MAX_ID, AwareIsoDateTime, DbId, Text
 from parindex.cycles.models import Cycle, CycleFramework
+from parindex.frameworks.models import Framework
 from parindex.orgs.access import require_login
-from parindex.orgs.models import OrgUnit
+from parindex.orgs.models import OrgUnit, UnitGroup
 
-from . import access, analysis, selectors, services, targets
-from .models import ResultSet, ResultStatus
+from . import access, analysis, schemes, selectors, services, targets
+from .models import ClassScheme, ResultSet, ResultStatus
 
 router = Router(tags=["Kết quả Chỉ số"])
 
@@ -130,6 +136,230 @@ def targets_list(request: HttpRequest):
         }
         for t in access.targets_visible(request.user)
     ]
+
+
+# --- class schemes (thang xếp loại) ---------------------------------------------------------------------------
+# Declared before the result-set routes; "/schemes" never matches "/{result_set_id}" (an integer) anyway.
+
+SCHEMES = ["Thang xếp loại"]
+SchemeId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ClassSchemeBand(Schema):
+    code: Text = Field(..., max_length=32, description="Mã mức, ví dụ A, B, xuat-sac")
+    name: Text = Field("", max_length=100, description="Tên mức; để trống thì dùng mã")
+    min: Decimal = Field(..., description="Ngưỡng dưới (%), kể cả ngưỡng: 0–100, tối đa hai chữ số thập phân")
+    order: int | None = Field(None, ge=1, le=1000, description="Thứ tự, 1 là mức cao nhất; bỏ trống: theo danh sách")
+
+
+class ClassSchemeBandOut(Schema):
+    code: str
+    name: str
+    min: str = Field(..., description="Ngưỡng dưới (%), kể cả ngưỡng")
+    max: str | None = Field(..., description="Ngưỡng dưới của mức cao hơn (không kể); null với mức cao nhất")
+
+
+class ClassSchemeOut(Schema):
+    id: int
+    code: str
+    name: str
+    builtin: bool = Field(..., description="Thang có sẵn trong phần mềm: chỉ đọc, nhân bản để sửa")
+    owner_id: int | None
+    framework_id: int | None = Field(..., description="Bộ chỉ số được gắn (áp dụng khi nhóm không có thang riêng)")
+    group_id: int | None = Field(..., description="Nhóm đơn vị được gắn")
+    cloned_from_id: int | None
+    retired_at: dt.datetime | None
+    updated_at: dt.datetime = Field(..., description="Gửi lại khi sửa để tránh ghi đè thay đổi của người khác")
+    bands: list[ClassSchemeBandOut]
+    published_uses: int = Field(..., description="Số bộ kết quả đã công bố xếp loại theo thang này")
+
+
+class ClassSchemeCreateIn(Schema):
+    owner_id: DbId = Field(..., description="Cơ quan quản lý thang (cơ quan bạn là Quản lý Chỉ số)")
+    name: Text = Field(..., min_length=1, max_length=200)
+    code: Text = Field("", max_length=64, description="Mã thang; để trống thì tạo từ tên")
+    bands: list[ClassSchemeBand] = Field(..., max_length=40)
+    framework_id: DbId | None = None
+    group_id: DbId | None = None
+
+
+class ClassSchemePatchIn(Schema):
+    updated_at: AwareIsoDateTime = Field(..., description="Giá trị updated_at đã đọc")
+    name: Text | None = Field(None, min_length=1, max_length=200)
+    bands: list[ClassSchemeBand] | None = Field(None, max_length=40)
+    framework_id: DbId | None = Field(None, description="null: gỡ khỏi bộ chỉ số")
+    group_id: DbId | None = Field(None, description="null: gỡ khỏi nhóm")
+    reason: Text = Field("", max_length=500)
+
+
+class ClassSchemeCloneIn(Schema):
+    owner_id: DbId | None = Field(None, description="Cơ quan quản lý bản sao; mặc định: cơ quan của thang gốc")
+    name: Text = Field("", max_length=200)
+
+
+class ClassSchemeRetireIn(Schema):
+    reason: Text = Field("", max_length=500)
+
+
+def _scheme_out(scheme: ClassScheme) -> dict:
+    return {
+        "id": scheme.pk,
+        "code": scheme.code,
+        "name": scheme.name,
+        "builtin": scheme.builtin,
+        "owner_id": scheme.owner_id,
+        "framework_id": scheme.framework_id,
+        "group_id": scheme.group_id,
+        "cloned_from_id": scheme.cloned_from_id,
+        "retired_at": scheme.retired_at,
+        "updated_at": scheme.updated_at,
+        "bands": [
+            {"code": r["code"], "name": r["name"], "min": str(r["min"]), "max": _s(r["max"])}
+            for r in schemes.band_ranges(scheme.bands)
+        ],
+        "published_uses": schemes.scheme_usage(scheme)["published"],
+    }
+
+
+def _framework_from(framework_id: int | None) -> Framework | None:
+    if framework_id is None:
+        return None
+    framework = Framework.objects.select_related("owner").filter(pk=framework_id).first()
+    if framework is None:
+        raise ValidationError({"framework_id": [f"Không tìm thấy bộ chỉ số có id {framework_id}."]})
+    return framework
+
+
+def _group_from(group_id: int | None) -> UnitGroup | None:
+    if group_id is None:
+        return None
+    group = UnitGroup.objects.select_related("owner").filter(pk=group_id).first()
+    if group is None:
+        raise ValidationError({"group_id": [f"Không tìm thấy nhóm đơn vị có id {group_id}."]})
+    return group
+
+
+def _bands_in(bands: list[ClassSchemeBand]) -> list[dict]:
+    return [b.model_dump() for b in bands]
+
+
+@router.get(
+    "/schemes",
+    response={200: list[ClassSchemeOut], **error_responses(401, 403)},
+    tags=SCHEMES,
+    summary="Các thang xếp loại: thang có sẵn và thang của cơ quan bạn quản lý",
+)
+def schemes_list(request: HttpRequest):
+    access.require_scheme_manager(request.user)
+    return [_scheme_out(s) for s in access.schemes_visible(request.user)]
+
+
+@router.post(
+    "/schemes",
+    response={201: ClassSchemeOut, **error_responses(400, 401, 403, 422)},
+    tags=SCHEMES,
+    summary="Tạo thang xếp loại",
+)
+def schemes_create(request: HttpRequest, payload: ClassSchemeCreateIn):
+    """Các mức phủ kín 0–100 không hở, không chồng: mỗi mức tính từ ngưỡng dưới (kể cả) đến ngưỡng dưới của mức cao
+    hơn (không kể), mức thấp nhất từ 0. Lỗi nêu rõ mức nào."""
+    user = request.user
+    access.require_scheme_manager(user)
+    owner = unit_from_field(user, payload.owner_id, "owner_id")
+    access.require_scheme_owner(user, owner)
+    framework = _framework_from(payload.framework_id)
+    group = _group_from(payload.group_id)
+    access.require_scheme_attach(user, framework=framework, group=group)
+    scheme = schemes.scheme_create(
+        owner=owner,
+        name=payload.name,
+        code=payload.code,
+        bands=_bands_in(payload.bands),
+        framework=framework,
+        group=group,
+        actor=user,
+    )
+    return Status(201, _scheme_out(scheme))
+
+
+@router.get(
+    "/schemes/{scheme_id}",
+    response={200: ClassSchemeOut, **error_responses(401, 403, 404, 422)},
+    tags=SCHEMES,
+    summary="Một thang xếp loại",
+)
+def schemes_get(request: HttpRequest, scheme_id: SchemeId):
+    return _scheme_out(access.require_scheme(request.user, scheme_id))
+
+
+@router.patch(
+    "/schemes/{scheme_id}",
+    response={200: ClassSchemeOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    tags=SCHEMES,
+    summary="Sửa thang xếp loại: tên, các mức, gắn với bộ chỉ số hoặc nhóm",
+)
+def schemes_update(request: HttpRequest, scheme_id: SchemeId, payload: ClassSchemePatchIn):
+    """Chỉ các trường gửi lên được thay đổi; `framework_id`/`group_id` bằng null thì gỡ. Bắt buộc gửi `updated_at`
+    đã đọc: nếu thang đã bị người khác sửa sau đó, trả 409 và không ghi gì. Thang có sẵn và thang đã ngừng dùng chỉ
+    đọc (422). Bộ kết quả đã tính giữ nguyên xếp loại; tính lại để áp dụng."""
+    user = request.user
+    scheme = access.require_scheme(user, scheme_id)
+    values = payload.model_dump(exclude_unset=True)
+    changes: dict = {}
+    if "name" in values:
+        if values["name"] is None:
+            raise ValidationError({"name": ["Cần tên thang xếp loại."]})
+        changes["name"] = values["name"]
+    if "bands" in values:
+        if values["bands"] is None:
+            raise ValidationError({"bands": ["Cần các mức xếp loại."]})
+        changes["bands"] = values["bands"]
+    if "framework_id" in values or "group_id" in values:
+        framework = _framework_from(values["framework_id"]) if "framework_id" in values else scheme.framework
+        group = _group_from(values["group_id"]) if "group_id" in values else scheme.group
+        access.require_scheme_attach(
+            user,
+            framework=framework if framework is not None and framework.pk != scheme.framework_id else None,
+            group=group if group is not None and group.pk != scheme.group_id else None,
+        )
+        changes["framework"], changes["group"] = framework, group
+    scheme = schemes.scheme_update(
+        scheme=scheme,
+        actor=user,
+        expected_updated_at=payload.updated_at,
+        reason=values.get("reason", ""),
+        **changes,
+    )
+    return _scheme_out(scheme)
+
+
+@router.post(
+    "/schemes/{scheme_id}/clone",
+    response={201: ClassSchemeOut, **error_responses(400, 401, 403, 404, 422)},
+    tags=SCHEMES,
+    summary="Nhân bản một thang (thang có sẵn, đã ngừng hoặc của cơ quan bạn) thành một thang sửa được",
+)
+def schemes_clone(request: HttpRequest, scheme_id: SchemeId, payload: ClassSchemeCloneIn):
+    user = request.user
+    scheme = access.require_scheme(user, scheme_id)
+    if payload.owner_id is not None:
+        owner = unit_from_field(user, payload.owner_id, "owner_id")
+    else:
+        owner = scheme.owner or access.target_owners(user).first()
+    access.require_scheme_owner(user, owner)
+    clone = schemes.scheme_clone(scheme=scheme, owner=owner, actor=user, name=payload.name)
+    return Status(201, _scheme_out(clone))
+
+
+@router.post(
+    "/schemes/{scheme_id}/retire",
+    response={200: ClassSchemeOut, **error_responses(400, 401, 403, 404, 422)},
+    tags=SCHEMES,
+    summary="Ngừng dùng một thang: không dùng cho lần tính sau; kết quả đã tính giữ nguyên",
+)
+def schemes_retire(request: HttpRequest, scheme_id: SchemeId, payload: ClassSchemeRetireIn):
+    scheme = access.require_scheme(request.user, scheme_id)
+    return _scheme_out(schemes.scheme_retire(scheme=scheme, actor=request.user, reason=payload.reason))
 
 
 @router.get(

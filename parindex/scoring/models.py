@@ -15,11 +15,34 @@ from parindex.core.models import TimeStampedModel
 
 
 class ClassScheme(TimeStampedModel):
-    """Named classes with thresholds (``bands``: [{"code": "A", "name": "A", "min": 90}, …], highest first)."""
+    """Named classes with thresholds (``bands``: [{"code": "A", "name": "A", "min": "90.00"}, …], highest first; each
+    band runs from its ``min``, inclusive, up to the next band's ``min``, exclusive; the lowest starts at 0).
+
+    Index managers keep their own schemes (``owner``) and attach one to a framework or a unit group; the schemes
+    shipped with the software (``builtin``) are read-only and cloned to be changed. A result set copies the bands it
+    was classified with (``ResultSet.bands``), so changing a scheme never changes a computed or published result."""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     bands = models.JSONField(_("các mức xếp loại"))
+    owner = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("cơ quan quản lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    builtin = models.BooleanField(_("có sẵn (chỉ đọc)"), default=False)
+    cloned_from = models.ForeignKey(
+        "self",
+        verbose_name=_("nhân bản từ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clones",
+    )
+    retired_at = models.DateTimeField(_("ngừng dùng lúc"), null=True, blank=True)
     framework = models.ForeignKey(
         "frameworks.Framework",
         verbose_name=_("bộ chỉ số"),
@@ -41,6 +64,19 @@ class ClassScheme(TimeStampedModel):
         ordering = ["code"]
         verbose_name = _("thang xếp loại")
         verbose_name_plural = _("thang xếp loại")
+        constraints = [
+            # One scheme in use per unit group, and one per framework (for groups without their own).
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=models.Q(group__isnull=False, retired_at__isnull=True),
+                name="class_scheme_one_per_group",
+            ),
+            models.UniqueConstraint(
+                fields=["framework"],
+                condition=models.Q(framework__isnull=False, group__isnull=True, retired_at__isnull=True),
+                name="class_scheme_one_per_framework",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -102,6 +138,8 @@ class ResultSet(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="result_sets",
     )
+    # The bands the units were classified with, copied from the scheme when computed (the scheme may change later).
+    bands = models.JSONField(_("các mức xếp loại đã dùng"), default=list, blank=True)
     source = models.CharField(_("nguồn"), max_length=16, choices=ResultSource.choices, default=ResultSource.COMPUTED)
     status = models.CharField(
         _("trạng thái"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.DRAFT, db_index=True
@@ -186,10 +224,19 @@ class LeafScore(models.Model):
     when the set is computed; the scorecard recomposes the tree from these with the engine)."""
 
     # One composite index (result set, unit) serves every read; no index per foreign key: 332,000 rows are inserted
-    # at once for a national cycle and each extra index slows that insert.
-    result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="leaf_scores", db_index=False)
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
-    node = models.ForeignKey("frameworks.Node", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # at once for a national cycle and each extra index slows that insert. No foreign-key constraint in the database
+    # either: the rows are a frozen copy whose references come from the joins of the INSERT … SELECT that writes them
+    # (so they exist when written), and PostgreSQL would otherwise check 3 × 332,000 deferred constraints at commit.
+    # Deleting a result set still deletes its rows, and units and nodes stay protected, by Django's ``on_delete``.
+    result_set = models.ForeignKey(
+        ResultSet, on_delete=models.CASCADE, related_name="leaf_scores", db_index=False, db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    node = models.ForeignKey(
+        "frameworks.Node", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     self_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     appraised_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     survey_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django_tasks import task
 
@@ -43,20 +45,29 @@ def node_specs(framework) -> list[engine.NodeSpec]:
     ]
 
 
-def scheme_bands(scheme: ClassScheme | None) -> tuple[engine.ClassBand, ...]:
-    if scheme is None:
+def scheme_bands(scheme: ClassScheme | list | None) -> tuple[engine.ClassBand, ...]:
+    """The engine's bands of a scheme, or of a stored list of bands (``ResultSet.bands``); MOHA's A–D for None."""
+    bands = scheme.bands if isinstance(scheme, ClassScheme) else scheme
+    if not bands:
         return engine.MOHA_CLASSES
-    return tuple(engine.ClassBand(str(b["code"]), str(b["name"]), Decimal(str(b["min"]))) for b in scheme.bands)
+    return tuple(engine.ClassBand(str(b["code"]), str(b["name"]), Decimal(str(b["min"]))) for b in bands)
+
+
+def stored_bands(bands: tuple[engine.ClassBand, ...]) -> list[dict]:
+    """The bands as a result set keeps them (highest first, two-decimal bounds)."""
+    ordered = sorted(bands, key=lambda b: b.min_percent, reverse=True)
+    return [{"code": b.code, "name": b.name, "min": str(Decimal(b.min_percent).quantize(engine.CENT))} for b in ordered]
 
 
 def scheme_for(*, framework=None, group=None) -> ClassScheme | None:
-    """The group's scheme, else the framework's, else None (MOHA's A–D)."""
+    """The group's scheme in use, else the framework's, else None (MOHA's A–D). Retired schemes are not used."""
+    active = ClassScheme.objects.filter(retired_at__isnull=True)
     if group is not None:
-        found = ClassScheme.objects.filter(group=group).first()
+        found = active.filter(group=group).order_by("-updated_at").first()
         if found:
             return found
     if framework is not None:
-        return ClassScheme.objects.filter(framework=framework, group__isnull=True).first()
+        return active.filter(framework=framework, group__isnull=True).order_by("-updated_at").first()
     return None
 
 
@@ -72,13 +83,16 @@ _HELD = (
     f"ELSE {_FINAL} END"
 )
 _CENTS = "CAST(ROUND(({v}) * 100) AS INTEGER)"
-_SCOPE = """
+_JOINS = """
 FROM assessments_entry e
 JOIN assessments_assessment a ON a.id = e.assessment_id
 JOIN cycles_participant p ON p.id = a.participant_id
 JOIN frameworks_node n ON n.id = e.node_id
+"""
+_FILTER = """
 WHERE a.cycle_id = %s AND p.group_id = %s AND p.withdrawn_at IS NULL
 """
+_SCOPE = _JOINS + _FILTER
 # The queries are built from the constants above only; values go through parameters.
 LEAF_SUMS_SQL = f"""
 SELECT a.unit_id,
@@ -100,10 +114,34 @@ SELECT a.unit_id, n.code {_SCOPE}
   AND n.method NOT IN ('bonus', 'penalty') AND {_FINAL} IS NULL
 ORDER BY a.unit_id, n."order", n.id
 """  # noqa: S608
-SNAPSHOT_SQL = f"""
-INSERT INTO scoring_leafscore (result_set_id, unit_id, node_id, self_points, appraised_points)
-SELECT %s, a.unit_id, e.node_id, e.self_points, {_FINAL} {_SCOPE}
+# The frozen copy of every leaf value, survey points included, by one INSERT … SELECT (no row travels through Python).
+# A survey leaf takes the row of the most recently computed survey of the cycle with the set's framework (several
+# surveys may feed one framework, e.g. officials and citizens apart; newest ``computed_at``, then highest id). SQLite
+# looks each survey leaf up through the unique index (survey, unit, node); PostgreSQL numbers the survey rows once and
+# hash-joins them (a lookup per leaf would depend on fresh statistics of a table just rewritten by the survey).
+_SNAPSHOT_INTO = """
+INSERT INTO scoring_leafscore (result_set_id, unit_id, node_id, self_points, appraised_points, survey_points)
 """
+SNAPSHOT_SQL = f"""{_SNAPSHOT_INTO}
+SELECT %s, a.unit_id, e.node_id, e.self_points, {_FINAL},
+       CASE WHEN n.method = 'survey' THEN (
+           SELECT s.points FROM surveys_survey v
+           JOIN surveys_surveyscore s ON s.survey_id = v.id AND s.unit_id = a.unit_id AND s.node_id = e.node_id
+           WHERE v.cycle_id = %s AND v.framework_id = %s
+           ORDER BY s.computed_at DESC, s.id DESC LIMIT 1
+       ) END
+{_SCOPE}"""  # noqa: S608
+SNAPSHOT_SQL_POSTGRESQL = f"""{_SNAPSHOT_INTO}
+SELECT %s, a.unit_id, e.node_id, e.self_points, {_FINAL}, sv.points
+{_JOINS}LEFT JOIN (
+    SELECT r.unit_id, r.node_id, r.points FROM (
+        SELECT s.unit_id, s.node_id, s.points,
+               ROW_NUMBER() OVER (PARTITION BY s.unit_id, s.node_id ORDER BY s.computed_at DESC, s.id DESC) AS pick
+        FROM surveys_survey v JOIN surveys_surveyscore s ON s.survey_id = v.id
+        WHERE v.cycle_id = %s AND v.framework_id = %s
+    ) r WHERE r.pick = 1
+) sv ON n.method = 'survey' AND sv.unit_id = a.unit_id AND sv.node_id = e.node_id
+{_FILTER}"""  # noqa: S608
 
 
 def _cents(value) -> Decimal | None:
@@ -139,20 +177,6 @@ def cycle_leaf_sums(*, cycle, group, codes: dict[int, str]) -> tuple[dict[int, d
     return by_unit, missing_by_unit, fingerprint
 
 
-# Survey points (``surveys.SurveyScore``) of the survey-method leaves, copied into the frozen leaf values: for each
-# leaf, the row of the most recently computed survey of the cycle with the set's framework.
-SURVEY_SNAPSHOT_SQL = """
-UPDATE scoring_leafscore SET survey_points = (
-    SELECT s.points FROM surveys_surveyscore s
-    WHERE s.unit_id = scoring_leafscore.unit_id AND s.node_id = scoring_leafscore.node_id
-      AND s.survey_id IN (SELECT v.id FROM surveys_survey v WHERE v.cycle_id = %s AND v.framework_id = %s)
-    ORDER BY s.computed_at DESC, s.id DESC LIMIT 1
-)
-WHERE result_set_id = %s
-  AND node_id IN (SELECT n.id FROM frameworks_node n WHERE n.framework_id = %s AND n.method = 'survey')
-"""
-
-
 def cycle_survey_points(*, cycle, framework) -> tuple[dict[int, dict[str, Decimal]], list[int], str]:
     """unit id → leaf code → survey points (rows without points are left out), the surveys read, and a fingerprint
     of the rows. Several surveys of the cycle may feed the framework (e.g. officials and citizens apart): for each
@@ -162,21 +186,16 @@ def cycle_survey_points(*, cycle, framework) -> tuple[dict[int, dict[str, Decima
     survey_ids = list(cycle.surveys.filter(framework=framework).values_list("pk", flat=True))
     points: dict[int, dict[str, Decimal]] = {}
     seen: set[tuple[int, str]] = set()
-    count, latest = 0, ""
-    rows = (
-        SurveyScore.objects.filter(survey_id__in=survey_ids, node__framework=framework, node__method="survey")
-        .order_by("-computed_at", "-pk")
-        .values_list("unit_id", "node__code", "points", "computed_at")
-    )
-    for unit_id, code, value, computed_at in rows:
-        count += 1
-        latest = latest or computed_at.isoformat()
+    scores = SurveyScore.objects.filter(survey_id__in=survey_ids, node__framework=framework, node__method="survey")
+    for unit_id, code, value in scores.order_by("-computed_at", "-pk").values_list("unit_id", "node__code", "points"):
         if (unit_id, code) in seen:
             continue
         seen.add((unit_id, code))
         if value is not None:
             points.setdefault(unit_id, {})[code] = Decimal(value).quantize(engine.CENT)
-    return points, survey_ids, f"{count}:{latest}"
+    summary = scores.aggregate(count=Count("pk"), latest=Max("computed_at"))
+    latest = summary["latest"].isoformat() if summary["latest"] else ""
+    return points, survey_ids, f"{summary['count']}:{latest}"
 
 
 def add_survey_points(
@@ -261,7 +280,7 @@ def resultset_fill(result_set: ResultSet) -> int:
     )
     ResultSet.objects.filter(pk=result_set.pk).update(job_state=JobState.RUNNING, job_total=len(unit_ids), job_done=0)
     sums, missing, version = cycle_leaf_sums(cycle=cycle, group=group, codes=codes)
-    survey_points, survey_ids, survey_version = cycle_survey_points(cycle=cycle, framework=framework)
+    survey_points, _surveys, survey_version = cycle_survey_points(cycle=cycle, framework=framework)
     add_survey_points(sums, missing, survey_points, {s.code: s.parent for s in specs})
     version = f"{version}:{survey_version}"
     total_max = Decimal(framework.declared_total)
@@ -290,40 +309,77 @@ def resultset_fill(result_set: ResultSet) -> int:
                 "complete": node.complete,
             }
         rows.append(
-            UnitResult(
-                result_set=result_set,
-                unit_id=unit_id,
-                points=r.total_points,
-                max_points=r.total_max,
-                percent=r.published_percent,
-                rank=ranks.get(unit_id),
-                class_code=band.code if band else "",
-                class_name=band.name if band else "",
-                complete=r.complete,
-                missing=r.missing,
-                components=components,
-            )
+            {
+                "result_set_id": result_set.pk,
+                "unit_id": unit_id,
+                "points": r.total_points,
+                "max_points": r.total_max,
+                "percent": r.published_percent,
+                "rank": ranks.get(unit_id),
+                "class_code": band.code if band else "",
+                "class_name": band.name if band else "",
+                "complete": r.complete,
+                "missing": r.missing,
+                "components": components,
+            }
         )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The snapshot need not wait for its WAL to reach the disk at commit: a server crash in the instant after
+            # the commit loses the whole transaction (rows and the "done" mark together, never half of it) and the
+            # set shows as unfinished, to be computed again. JIT compilation (over a second for the snapshot's plan
+            # on a loaded server) gives nothing to a one-pass copy.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                cursor.execute("SET LOCAL jit = off")
         UnitResult.objects.filter(result_set=result_set).delete()
         LeafScore.objects.filter(result_set=result_set).delete()
-        UnitResult.objects.bulk_create(rows, batch_size=1000)
+        unit_results_store(rows)
         with connection.cursor() as cursor:
-            cursor.execute(SNAPSHOT_SQL, [result_set.pk, cycle.pk, group.pk])
-            if survey_ids:
-                cursor.execute(SURVEY_SNAPSHOT_SQL, [cycle.pk, framework.pk, result_set.pk, framework.pk])
+            snapshot = SNAPSHOT_SQL_POSTGRESQL if connection.vendor == "postgresql" else SNAPSHOT_SQL
+            cursor.execute(snapshot, [result_set.pk, cycle.pk, framework.pk, cycle.pk, group.pk])
         ResultSet.objects.filter(pk=result_set.pk).update(
             job_state=JobState.DONE,
             job_done=len(unit_ids),
             computed_at=timezone.now(),
             inputs_version=hashlib.sha256(f"{framework.pk}:{framework.updated_at}:{version}".encode()).hexdigest(),
             components=[{"code": s.code, "name": s.name, "max": _s(s.max_points)} for s in top],
+            bands=stored_bands(bands),
         )
         # Earlier drafts of the same cycle and group are superseded by this one.
         ResultSet.objects.filter(cycle=cycle, group=group, status=ResultStatus.DRAFT).exclude(pk=result_set.pk).update(
             status=ResultStatus.SUPERSEDED
         )
     return len(unit_ids)
+
+
+UNIT_RESULT_COLUMNS = (
+    "result_set_id",
+    "unit_id",
+    "points",
+    "max_points",
+    "percent",
+    "rank",
+    "class_code",
+    "class_name",
+    "complete",
+    "missing",
+    "components",
+)
+
+
+def unit_results_store(rows: list[dict]) -> None:
+    """Insert the unit rows (dicts keyed by ``UNIT_RESULT_COLUMNS``): by COPY on PostgreSQL (``bulk_create`` would
+    quote every JSON value into the statement on the client), by ``bulk_create`` elsewhere. JSON columns are encoded
+    as Django's JSONField encodes them."""
+    if connection.vendor != "postgresql" or not rows:
+        UnitResult.objects.bulk_create([UnitResult(**row) for row in rows], batch_size=1000)
+        return
+    columns = ", ".join(UNIT_RESULT_COLUMNS)
+    json_columns = {"missing", "components"}
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY scoring_unitresult ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in UNIT_RESULT_COLUMNS])
 
 
 def unit_scorecard(result_set: ResultSet, unit_id: int) -> engine.UnitResult | None:

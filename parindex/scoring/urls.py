@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_schemes
 
 app_name = "scoring"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("phan-tich/don-vi/<int:unit_id>/", views.unit_analysis, name="unit_analysis"),
     path("muc-tieu/", views.target_list, name="targets"),
     path("so-sanh/", views.results_compare, name="compare"),
+    path("thang-xep-loai/", views_schemes.scheme_list, name="schemes"),
+    path("thang-xep-loai/moi/", views_schemes.scheme_create, name="scheme_create"),
+    path("thang-xep-loai/<int:pk>/", views_schemes.scheme_edit, name="scheme_edit"),
+    path("thang-xep-loai/<int:pk>/nhan-ban/", views_schemes.scheme_clone, name="scheme_clone"),
+    path("thang-xep-loai/<int:pk>/ngung/", views_schemes.scheme_retire, name="scheme_retire"),
 ]

@@ -73,3 +73,39 @@ def test_a_groups_own_class_scheme_names_the_classes(scored, cast):
     result_set = services.resultset_compute(cycle=scored.cycle, group=scored.group, actor=cast.manager, run_now=True)
     b = result_set.units.get(unit=cast.dept_b)
     assert (b.percent, b.class_name) == (D("66.67"), "Trung bình")
+
+
+def test_the_snapshot_copies_every_leaf_value_and_the_unit_rows_round_trip(res, cast):
+    from parindex.assessments.models import Entry
+    from parindex.scoring.models import LeafScore
+
+    result_set = res.result_set
+    entries = {
+        (e.assessment.unit_id, e.node_id): (e.self_points, e.round2_points or e.round1_points)
+        for e in Entry.objects.filter(assessment__cycle=res.cycle).select_related("assessment")
+    }
+    frozen = {
+        (leaf.unit_id, leaf.node_id): (leaf.self_points, leaf.appraised_points)
+        for leaf in LeafScore.objects.filter(result_set=result_set)
+    }
+    assert frozen == entries and len(frozen) == 2 * 5  # two units × five leaves
+    # The unit rows are written by COPY on PostgreSQL and by bulk_create on SQLite: both read back the same.
+    a = result_set.units.get(unit=cast.dept_a)
+    assert a.missing == ["3.1"] and a.complete is False and a.rank == 2
+    assert a.components["1"] == {"points": "5.00", "max": "6.00", "percent": "83.33", "class": "B", "complete": True}
+    assert (a.points, a.max_points, a.percent, a.class_name) == (D("7.00"), D("12.00"), D("58.33"), "D")
+
+
+def test_the_frozen_values_go_with_their_result_set_and_keep_their_units(res, cast):
+    from django.db.models import ProtectedError
+
+    from parindex.scoring.models import LeafScore
+
+    # No database constraint on the frozen rows: Django's on_delete keeps them consistent.
+    result_set = res.result_set
+    result_set.units.all().delete()
+    with pytest.raises(ProtectedError) as refused:
+        cast.dept_a.delete()  # its frozen leaf values protect it (among other rows)
+    assert any(isinstance(o, LeafScore) for o in refused.value.protected_objects)
+    result_set.delete()
+    assert not LeafScore.objects.filter(result_set_id=result_set.pk).exists()
