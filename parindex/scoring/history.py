@@ -26,7 +26,7 @@ from parindex.orgs.selectors import unit_resolve
 
 from . import engine
 from .models import ResultSet, ResultSource, ResultStatus, UnitResult
-from .services import scheme_bands
+from .services import scheme_bands, stored_bands
 
 HEADERS = {
     "year": {"year", "nam"},
@@ -267,6 +267,7 @@ def results_import(
                 unit_kind=unit_kind,
                 framework=framework,
                 scheme=scheme,
+                bands=stored_bands(bands),
                 source=ResultSource.IMPORTED,
                 status=ResultStatus.PUBLISHED,
                 title=f"Kết quả công bố năm {year}",

@@ -48,6 +48,7 @@ def test_it_imports_a_published_table_with_vietnamese_headers_and_computes_ranks
     assert report.ok, report.errors
     result_set = ResultSet.objects.get(year=2024)
     assert result_set.status == ResultStatus.PUBLISHED
+    assert [b["code"] for b in result_set.bands] == ["A", "B", "C", "D"]  # it keeps the bands it was classified with
     nam = UnitResult.objects.get(unit=provinces["nam"])
     assert nam.percent == D("81.00") and nam.rank == 3 and nam.imported_rank == 3 and nam.class_code == "B"
     assert UnitResult.objects.get(unit=provinces["bac"]).components["1"] == {
