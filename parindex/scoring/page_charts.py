@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from parindex.orgs.models import UnitKind
 from parindex.reports import charts
 
-from .models import ResultSet, ResultStatus, UnitResult
+from .models import JobState, ResultSet, ResultStatus, UnitResult
 
 CENT = Decimal("0.01")
 RANKING_FULL = 60  # up to this many units the ranking chart shows them all; above, the head and the tail
@@ -47,11 +47,13 @@ def _round(value) -> Decimal | None:
 
 
 def _cached(result_set: ResultSet, name: str, build: Callable[[], charts.Chart]) -> charts.Chart:
-    """Published sets never change: their charts are kept (without the matplotlib figure) for a while."""
-    if result_set.status != ResultStatus.PUBLISHED:
+    """A finished set is a snapshot (a recomputation makes a new set): its charts are kept (without the matplotlib
+    figure) for a while, under a key that changes with its status, so a draft's chart never stands for the
+    published one."""
+    if result_set.job_state != JobState.DONE:
         return build()
     stamp = result_set.published_at.isoformat() if result_set.published_at else ""
-    key = f"parindex:chart:{name}:{result_set.pk}:{stamp}:{result_set.inputs_version}"
+    key = f"parindex:chart:{name}:{result_set.pk}:{result_set.status}:{stamp}:{result_set.inputs_version}"
     chart = cache.get(key)
     if chart is None:
         chart = dataclasses.replace(build(), figure=None)

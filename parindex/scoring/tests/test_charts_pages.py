@@ -165,12 +165,16 @@ def test_a_published_set_reuses_its_drawn_charts(published, cast, client):
     assert first == second  # cached: the same drawing, not redrawn
 
 
-def test_a_draft_is_drawn_afresh(res, cast, login):
+def test_a_finished_draft_reuses_its_drawing_until_it_is_published(res, cast, login):
+    from parindex.scoring.services import resultset_approve, resultset_publish
+
     url = reverse("scoring:detail", args=[res.result_set.pk])
     client = login(cast.manager)
-    assert figures(client.get(url))["ranking"]["root"].get("id") != figures(client.get(url))["ranking"]["root"].get(
-        "id"
-    )
+    draft = figures(client.get(url))["ranking"]["root"].get("id")
+    assert figures(client.get(url))["ranking"]["root"].get("id") == draft  # a finished set is a snapshot
+    resultset_approve(result_set=res.result_set, actor=res.chair)
+    resultset_publish(result_set=res.result_set, actor=cast.manager)
+    assert figures(client.get(url))["ranking"]["root"].get("id") != draft  # drawn again under its published status
 
 
 # --- the survey progress page ------------------------------------------------------------------------------------
