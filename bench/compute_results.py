@@ -419,7 +419,10 @@ def report(label: str, r: dict) -> None:
         f"  → tỷ lệ / SQL {(fill - storing) / sql:.1f}×"
     )
     print(f"  toàn bộ (điểm XHH + kết quả):           trung vị {survey + fill:.2f} s")
-    print(f"  trang xếp hạng {r['units']} đơn vị:           trung vị {page * 1000:.0f} ms ({r['queries']} truy vấn)")
+    print(
+        f"  trang xếp hạng {r['units']} đơn vị:           trung vị {page * 1000:.0f} ms ({r['queries']} truy vấn);"
+        f" lần đầu (vẽ biểu đồ) {r['page'][0] * 1000:.0f} ms"
+    )
     print(f"  dấu vân tay kết quả: {r['digest'][:16]}")
 
 

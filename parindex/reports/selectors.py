@@ -73,3 +73,8 @@ def current_filename(row_or_template, kind: str) -> str:
     if row_or_template is not None and getattr(row_or_template, "original_name", ""):
         return row_or_template.original_name
     return shipped_filename(kind)
+
+
+def latest_job(*, cycle, kind: str, group=None) -> ReportJob | None:
+    """The newest job of that kind for the cycle (and group), e.g. the decision drafted when results are published."""
+    return _jobs().filter(cycle=cycle, kind=kind, group=group).order_by("-created_at", "-pk").first()

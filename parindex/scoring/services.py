@@ -427,4 +427,8 @@ def resultset_publish(*, result_set: ResultSet, actor, decision: str = "") -> Re
         locked.decision = decision or locked.decision
         locked.save(update_fields=["status", "published_at", "published_by", "decision", "updated_at"])
         audit_record(actor=actor, action="results.published", obj=locked, changes={"status": ["approved", "published"]})
+        if locked.cycle_id:  # the draft decision with its annex (ranking table), built as a report job
+            from parindex.reports.services import report_request
+
+            report_request(kind="decision", fmt="docx", cycle=locked.cycle, group=locked.group, actor=actor)
     return locked

@@ -21,6 +21,7 @@ from parindex.frameworks.spec import tree_order
 from parindex.orgs.access import require_login
 from parindex.orgs.models import OrgUnit, UnitKind
 from parindex.orgs.selectors import unit_ancestors
+from parindex.reports.selectors import latest_job
 
 from . import access, analysis, engine, page_charts, selectors, services, targets
 from .forms import TargetForm
@@ -129,7 +130,10 @@ def _ranking_context(request, result_set: ResultSet) -> dict:
 @require_GET
 def results_detail(request, pk: int):
     result_set = access.require_result_set(request.user, pk)
-    return render(request, "scoring/detail.html", _ranking_context(request, result_set))
+    context = _ranking_context(request, result_set)
+    if result_set.cycle_id and access.can_manage_results(request.user, result_set.cycle):
+        context["decision_job"] = latest_job(cycle=result_set.cycle, kind="decision", group=result_set.group)
+    return render(request, "scoring/detail.html", context)
 
 
 @require_GET

@@ -127,3 +127,30 @@ def test_units_are_compared_across_years_on_the_page_and_the_api(published, cast
     assert page.status_code == 200 and "58,33" in page.text and "KHONG-CO" in page.text
     data = client.get("/api/v1/results/compare", {"units": "P99-STC,P99-STP"}).json()
     assert data["years"] == [2026] and data["units"][0]["by_year"]["2026"]["rank"] == 1
+
+
+def test_publishing_drafts_the_decision_with_its_annex_for_the_managers(
+    res, cast, login, django_capture_on_commit_callbacks
+):
+    import io
+
+    import docx
+
+    from parindex.reports.models import ReportJob, ReportState
+
+    services.resultset_approve(result_set=res.result_set, actor=res.chair)
+    page = login(cast.manager).get(f"/ket-qua/{res.result_set.pk}/").content.decode()
+    assert 'name="decision"' in page and 'name="q"' in page  # the publication and search forms
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resultset_publish(result_set=res.result_set, actor=cast.manager, decision="123/QĐ-UBND")
+    job = ReportJob.objects.get(kind="decision", cycle=res.cycle)
+    assert job.state == ReportState.DONE and job.format == "docx" and job.requested_by == cast.manager
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(job.file.read())).paragraphs)
+    cells = {
+        c.text for t in docx.Document(io.BytesIO(job.file.open("rb").read())).tables for r in t.rows for c in r.cells
+    }
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text + " ".join(cells)
+    assert {cast.dept_a.name, cast.dept_b.name} <= cells  # the annex ranks both units
+    page = login(cast.manager).get(f"/ket-qua/{res.result_set.pk}/").content.decode()
+    assert f"/bao-cao/{job.pk}/" in page
+    assert f"/bao-cao/{job.pk}/" not in login(cast.officer_a).get(f"/ket-qua/{res.result_set.pk}/").content.decode()
