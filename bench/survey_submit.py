@@ -2,9 +2,9 @@
 """Questionnaire submissions per second under gunicorn with 100 concurrent clients on PostgreSQL, beside a minimal
 Django view in the same run (goal: at least half its rate).
 
-    python bench/survey_submit.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--seconds 15]
-                                  [--clients 100] [--questions 25] [--tokens 40000] [--workers N] [--threads 4]
-                                  [--client-processes 2]
+    python bench/survey_submit.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--seconds 10]
+                                  [--clients 100] [--questions 25] [--tokens 60000] [--workers N] [--threads 4]
+                                  [--client-processes 2] [--runs 3] [--baseline /path/to/older/checkout]
 
 What it does: creates a throwaway PostgreSQL database on the server given (dropped at the end), migrates, builds the
 test province and cycle (``parindex.cycles.factories.make_cycle``) with the survey window open now, a survey whose
@@ -17,7 +17,12 @@ process how many queries one submission makes, starts gunicorn (config.wsgi, gth
 2. drives ``POST /api/v1/surveys/answer/{token}/submit`` (the public endpoint, no account) with ``--clients``
    clients, each submitting a complete questionnaire with varied answers, each time with a new token of its own.
 
-It prints requests per second and p50/p95/p99 latency of both, the ratio, and checks the database afterwards: one
+Both are driven ``--runs`` times (default 3) and the medians reported. With ``--baseline DIR`` (a copy of the
+repository from before a change, same models), a second gunicorn serves DIR's code on the same database, and each run
+also drives its submissions (the order of the two alternates between runs): before and after in the same run, on the
+same data and the same machine load.
+
+It prints requests per second and p50/p95/p99 latency of each, the ratios, and checks the database afterwards: one
 submitted response per successful submission, ``--questions`` answers each, no invitation used twice. Server and load
 generator share the machine: read the ratio more than the absolute numbers.
 """
@@ -25,9 +30,11 @@ generator share the machine: read the ratio more than the absolute numbers.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,8 +43,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from assessment_save import Job, MinimalJob, admin_url, db_url, drive, server_env, start_gunicorn  # noqa: E402
-from home_rps import free_port, stop  # noqa: E402
+from assessment_save import Job, MinimalJob, admin_url, db_url, drive, server_env  # noqa: E402
+from home_rps import free_port, request, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,47 +144,101 @@ def prepare(env: dict[str, str], *, questions: int, tokens: int, tokens_file: Pa
     return json.loads(line.removeprefix("BENCH_JSON="))
 
 
+class TokenPool:
+    """Tokens shared by the clients (threads) of one load-generating process: a fast client simply draws more, so
+    no client runs out while others still hold unused tokens. ``next(itertools.count())`` is atomic under the GIL."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.counter = itertools.count()
+
+    def draw(self) -> str | None:
+        i = next(self.counter)
+        return self.tokens[i] if i < len(self.tokens) else None
+
+
 class SubmitJob(Job):
-    """Submit complete questionnaires, each with the next token of this client's own slice."""
+    """Submit complete questionnaires, each with the next token of the pool of this client's process."""
 
     CODES = "ABCDX"
 
-    def __init__(self, tokens: list[str], options: dict[str, dict[str, int]], seed: int):
-        self.tokens = tokens
+    def __init__(self, pool: TokenPool, options: dict[str, dict[str, int]], seed: int):
+        self.pool = pool
         self.options = options
         self.rng = random.Random(seed)
-        self.i = 0
-        self.exhausted = 0
+        self.last = ""
         self.headers = {"Content-Type": "application/json", "User-Agent": f"bench-client-{seed}"}
 
     def next(self):
-        if self.i < len(self.tokens):
-            token = self.tokens[self.i]
-            self.i += 1
-        else:  # out of tokens: the reused one answers 409 and is counted as failed
-            token = self.tokens[-1]
-            self.exhausted += 1
+        token = self.pool.draw()
+        if token is None:  # the pool is empty: the last token again answers 409, counted as failed
+            token = self.last
+        self.last = token
         answers = {qid: codes[self.rng.choice(self.CODES)] for qid, codes in self.options.items()}
         return "POST", f"/api/v1/surveys/answer/{token}/submit", json.dumps({"answers": answers}), self.headers
+
+
+def start_server(env: dict[str, str], port: int, workers: int, threads: int, tree: Path) -> subprocess.Popen:
+    """gunicorn (gthread, keep-alive) serving the code of ``tree``."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--chdir",
+        str(tree),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=tree, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn ({tree}) exited with code {server.returncode}")
+        try:
+            if request(port, "GET", "/bench/minimal/")[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(server)
+    raise RuntimeError(f"gunicorn ({tree}) did not answer within 30 s")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--questions", type=int, default=25)
-    parser.add_argument("--tokens", type=int, default=40_000, help="invitations made (each submission uses one)")
+    parser.add_argument("--tokens", type=int, default=60_000, help="invitations made (each submission uses one)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a copy of the repository to compare with, in the same runs")
     args = parser.parse_args()
 
     import psycopg
 
+    variants = [("current", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     name = f"parindex_bench_survey_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url(args.postgres), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    minimal: list[dict] = []
+    submits: dict[str, list[dict]] = {label: [] for label, _tree in variants}
     try:
         with tempfile.TemporaryDirectory(prefix="parindex-bench-survey-") as tmp:
             env = server_env(db_url(args.postgres, name), Path(tmp))
@@ -190,41 +251,72 @@ def main() -> int:
                 f"PostgreSQL {name}: {len(tokens) + 1:,} invitations, questionnaire of {len(options)} questions, "
                 f"built in {time.perf_counter() - started:.0f} s; one submission = {data['queries_per_submit']} queries"
             )
-            per_client = len(tokens) // args.clients
-            jobs = [
-                SubmitJob(tokens[i * per_client : (i + 1) * per_client], options, seed=i) for i in range(args.clients)
-            ]
-            port = free_port()
-            server = start_gunicorn(env, port, args.workers, args.threads)
+            chunk = len(tokens) // (args.runs * len(variants))
+            servers, ports = {}, {}
             try:
+                for label, tree in variants:
+                    ports[label] = free_port()
+                    servers[label] = start_server(env, ports[label], args.workers, args.threads, tree)
                 print(
                     f"gunicorn: {args.workers} workers × {args.threads} threads (gthread), {os.cpu_count()} cores; "
-                    f"{args.clients} clients (keep-alive) in {args.client_processes} processes, {args.seconds:g} s each"
+                    f"{args.clients} clients (keep-alive) in {args.client_processes} processes, {args.seconds:g} s "
+                    f"each, {args.runs} runs; {chunk:,} tokens per phase"
                 )
-                minimal = drive(
-                    port,
-                    [MinimalJob() for _ in range(args.clients)],
-                    seconds=args.seconds,
-                    processes=args.client_processes,
-                )
-                submits = drive(port, jobs, seconds=args.seconds, processes=args.client_processes)
+                phase = 0
+                for run in range(args.runs):
+                    minimal.append(
+                        drive(
+                            ports["current"],
+                            [MinimalJob() for _ in range(args.clients)],
+                            seconds=args.seconds,
+                            processes=args.client_processes,
+                        )
+                    )
+                    order = variants if run % 2 == 0 else variants[::-1]
+                    for label, _tree in order:
+                        mine = tokens[phase * chunk : (phase + 1) * chunk]
+                        phase += 1
+                        # drive() gives client i to process i % processes: one pool per process, its own tokens.
+                        pools = [TokenPool(mine[p :: args.client_processes]) for p in range(args.client_processes)]
+                        jobs = [
+                            SubmitJob(pools[i % args.client_processes], options, seed=1000 * phase + i)
+                            for i in range(args.clients)
+                        ]
+                        submits[label].append(
+                            drive(ports[label], jobs, seconds=args.seconds, processes=args.client_processes)
+                        )
+                    print(
+                        f"run {run + 1}: minimal {minimal[-1]['rps']:.0f} req/s; "
+                        + "; ".join(f"{label} {submits[label][-1]['rps']:.0f} req/s" for label, _t in variants)
+                    )
             finally:
-                stop(server)
+                for server in servers.values():
+                    stop(server)
             check = next(x for x in manage(env, CHECK_SCRIPT).splitlines() if x.startswith("CHECK"))
     finally:
         with psycopg.connect(admin_url(args.postgres), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def line(label, r):
-        extra = "" if not r["failed"] else f"  ({r['failed']} not 200: {r['statuses']})"
+    def median_run(results: list[dict]) -> dict:
+        return sorted(results, key=lambda r: r["rps"])[len(results) // 2]
+
+    def line(label, results):
+        r = median_run(results)
+        failed = sum(x["failed"] for x in results)
+        extra = "" if not failed else f"  ({failed} not 200 in all runs)"
+        runs = ", ".join(f"{x['rps']:.0f}" for x in results)
         return (
-            f"{label:46} {r['rps']:7.0f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
+            f"{label:44} median {r['rps']:6.0f} req/s [{runs}]   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
             f"p99 {r['p99']:6.1f} ms{extra}"
         )
 
+    base = statistics.median(r["rps"] for r in minimal)
     print(line("minimal view (GET /bench/minimal/)", minimal))
-    print(line(f"submit a questionnaire ({len(options)} questions)", submits))
-    print(f"ratio submissions / minimal: {submits['rps'] / minimal['rps']:.3f}" if minimal["rps"] else "ratio: n/a")
+    for label, _tree in variants:
+        print(line(f"submit, {label} ({len(options)} questions)", submits[label]))
+    for label, _tree in variants:
+        ratio = statistics.median(r["rps"] for r in submits[label]) / base if base else float("nan")
+        print(f"ratio submissions ({label}) / minimal: {ratio:.3f}")
     print(f"database after the run (incl. warm-up and the in-process probe): {check.removeprefix('CHECK ')}")
     return 0
 

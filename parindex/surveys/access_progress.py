@@ -174,15 +174,29 @@ def is_manager_of(user, survey: Survey, unit: OrgUnit | None) -> bool:
     return in_scope(user, survey, unit, MANAGER_ROLES)
 
 
-def require_response_void(user, response_id) -> Response:
-    """Void or restore a response: an index manager of its rated unit."""
-    require_login(user)
+def _response(response_id) -> Response:
     try:
-        response = Response.objects.select_related(
-            "survey", "survey__cycle", "survey__cycle__assessor", "rated_unit", "group"
+        return Response.objects.select_related(
+            "survey", "survey__cycle", "survey__cycle__assessor", "rated_unit", "group", "voided_by", "restored_by"
         ).get(pk=response_id)
     except (Response.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("Không tìm thấy phiếu trả lời.") from None
+
+
+def require_response(user, response_id) -> Response:
+    """A response with its answers and traces (the evidence behind a flag): those who review the flags of its rated
+    unit — survey coordinators and index managers. Who answered is shown only to coordinators (``can_see_personal``)."""
+    require_login(user)
+    response = _response(response_id)
+    if not in_scope(user, response.survey, response.rated_unit, REVIEW_ROLES):
+        raise PermissionDenied("Bạn không xem xét phiếu trả lời của đơn vị này.")
+    return response
+
+
+def require_response_void(user, response_id) -> Response:
+    """Void or restore a response: an index manager of its rated unit."""
+    require_login(user)
+    response = _response(response_id)
     if not is_manager_of(user, response.survey, response.rated_unit):
         raise PermissionDenied("Chỉ quản lý Chỉ số mới được hủy hoặc khôi phục phiếu trả lời.")
     return response

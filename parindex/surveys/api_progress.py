@@ -133,6 +133,7 @@ class DetectOut(Schema):
     created: int
     updated: int
     by_kind: dict[str, int]
+    notified: int = Field(0, description="Thông báo gửi người điều phối (một thông báo mỗi đơn vị có dấu hiệu mới).")
 
 
 class FlagReviewIn(InputSchema):
@@ -152,7 +153,39 @@ class ResponseOut(Schema):
     status: str
     submitted_at: dt.datetime | None
     void_reason: str
+    voided_by: str | None
     voided_at: dt.datetime | None
+    restore_reason: str = Field(..., description="Lý do của lần khôi phục gần nhất (phiếu từng bị hủy).")
+    restored_by: str | None
+    restored_at: dt.datetime | None
+
+
+class ResponseAnswerOut(Schema):
+    question: str = Field(..., description="Mã câu hỏi.")
+    text: str
+    option: str = Field(..., description="Mã phương án đã chọn.")
+    option_text: str
+    weight: int
+    excluded: bool = Field(..., description="Phương án “không biết / không trả lời”: không tính điểm.")
+
+
+class ResponseFlagOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    summary: str
+
+
+class ResponseDetailOut(ResponseOut):
+    unit: str
+    group: str
+    started_at: dt.datetime
+    seconds: int | None = Field(..., description="Thời gian từ lúc mở phiếu đến lúc nộp (giây).")
+    ip: str | None
+    device: str = Field(..., description="Dấu vân tay thiết bị (băm).")
+    answers: list[ResponseAnswerOut] = Field(..., description="Câu trả lời đã nộp (hoặc đã lưu, khi chưa nộp).")
+    flags: list[ResponseFlagOut]
 
 
 class CancellationIn(InputSchema):
@@ -169,6 +202,8 @@ class CancellationOut(Schema):
     cancelled_by: str
     cancelled_at: dt.datetime
     revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revoke_reason: str
     active: bool
 
 
@@ -243,7 +278,11 @@ def _response_out(r: Response) -> dict:
         "status": r.status,
         "submitted_at": r.submitted_at,
         "void_reason": r.void_reason,
+        "voided_by": str(r.voided_by) if r.voided_by_id else None,
         "voided_at": r.voided_at,
+        "restore_reason": r.restore_reason,
+        "restored_by": str(r.restored_by) if r.restored_by_id else None,
+        "restored_at": r.restored_at,
     }
 
 
@@ -257,6 +296,8 @@ def _cancellation_out(c: Cancellation) -> dict:
         "cancelled_by": str(c.cancelled_by),
         "cancelled_at": c.cancelled_at,
         "revoked_at": c.revoked_at,
+        "revoked_by": str(c.revoked_by) if c.revoked_by_id else None,
+        "revoke_reason": c.revoke_reason,
         "active": c.revoked_at is None,
     }
 
@@ -426,6 +467,46 @@ def flag_review(request, flag_id: int, payload: FlagReviewIn):
 # --- voiding and cancelling ---------------------------------------------------------------------------------------
 
 
+@router.get(
+    "/responses/{response_id}",
+    response={200: ResponseDetailOut, **error_responses(401, 403, 404, 422)},
+    summary="Một phiếu trả lời: câu trả lời, dấu vết và các dấu hiệu bất thường (bằng chứng khi xem xét)",
+)
+def response_detail(request, response_id: int):
+    response = access.require_response(request.user, response_id)
+    evidence = selectors.response_evidence(response)
+    return {
+        **_response_out(response),
+        "unit": response.rated_unit.name,
+        "group": response.group.name,
+        "started_at": response.started_at,
+        "seconds": evidence.seconds,
+        "ip": response.ip,
+        "device": response.device,
+        "answers": [
+            {
+                "question": a.code,
+                "text": a.text,
+                "option": a.option_code,
+                "option_text": a.option_text,
+                "weight": a.weight,
+                "excluded": a.excluded,
+            }
+            for a in evidence.answers
+        ],
+        "flags": [
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "kind_label": f.get_kind_display(),
+                "status": f.status,
+                "summary": str(f.evidence.get("summary", "")) if isinstance(f.evidence, dict) else "",
+            }
+            for f in evidence.flags
+        ],
+    }
+
+
 @router.post(
     "/responses/{response_id}/void",
     response={200: ResponseOut, **error_responses(400, 401, 403, 404, 409, 422)},
@@ -453,7 +534,11 @@ def response_restore(request, response_id: int, payload: ReasonIn):
 )
 def cancellations_list(request, survey_id: int):
     survey = access.require_progress(request.user, survey_id)
-    qs = Cancellation.objects.filter(survey=survey).select_related("unit", "cancelled_by").order_by("-cancelled_at")
+    qs = (
+        Cancellation.objects.filter(survey=survey)
+        .select_related("unit", "cancelled_by", "revoked_by")
+        .order_by("-cancelled_at")
+    )
     scope = access.scope_ids(request.user, survey, access.PROGRESS_ROLES)
     if scope is not None:
         qs = qs.filter(unit__in=scope)

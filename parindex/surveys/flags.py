@@ -376,13 +376,89 @@ def find_one_person_many(survey: Survey) -> list[Finding]:
     return out
 
 
+# --- notices -------------------------------------------------------------------------------------------------------
+
+
+def coordinators_covering(unit_ids: Iterable[int]) -> dict[int, list]:
+    """unit id → active users holding the survey coordinator role on the unit, or above it with its sub-units. One
+    query for the units, one for the memberships."""
+    from parindex.orgs.models import Membership, OrgUnit, Role
+
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=set(unit_ids)).only("pk", "path")}
+    chains = {pk: [int(p) for p in (u.path or "").strip("/").split("/") if p] or [pk] for pk, u in units.items()}
+    above = {pk for chain in chains.values() for pk in chain}
+    memberships = (
+        Membership.objects.filter(
+            role=Role.SURVEY_COORDINATOR, ended_at__isnull=True, user__is_active=True, unit_id__in=above
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    direct: dict[int, list] = defaultdict(list)
+    wide: dict[int, list] = defaultdict(list)
+    for m in memberships:
+        direct[m.unit_id].append(m.user)
+        if m.includes_subunits:
+            wide[m.unit_id].append(m.user)
+    out: dict[int, list] = {}
+    for pk, chain in chains.items():
+        users = {u.pk: u for u in direct.get(pk, [])}
+        for ancestor in chain:
+            if ancestor != pk:
+                users.update({u.pk: u for u in wide.get(ancestor, [])})
+        out[pk] = list(users.values())
+    return out
+
+
+def _notify_new_flags(survey: Survey, new: list[tuple[int, Finding]]) -> int:
+    """One notice per unit and detection run to the unit's survey coordinators, however many flags the run found
+    there (flags spanning several units go to the coordinators of the survey's assessing body). Returns the number
+    of notices created."""
+    if not new:
+        return 0
+    from django.urls import reverse
+
+    from parindex.core.notifications import notify_batch
+    from parindex.orgs.models import OrgUnit
+
+    assessor_id = survey.cycle.assessor_id
+    by_unit: dict[int | None, list[tuple[int, Finding]]] = defaultdict(list)
+    for flag_id, finding in new:
+        by_unit[finding.unit_id].append((flag_id, finding))
+    people = coordinators_covering({unit_id or assessor_id for unit_id in by_unit})
+    names = dict(OrgUnit.objects.filter(pk__in=[u for u in by_unit if u]).values_list("pk", "name"))
+    base = reverse("surveys:flags", args=[survey.pk])
+    labels = dict(FlagKind.choices)
+    items = []
+    for unit_id, found in sorted(by_unit.items(), key=lambda kv: kv[0] or 0):
+        users = people.get(unit_id or assessor_id) or []
+        if not users:
+            continue
+        kinds = Counter(f.kind for _pk, f in found)
+        lines = [f"• {labels[k]}: {n}" for k, n in sorted(kinds.items(), key=lambda kv: str(labels[kv[0]]))]
+        where = names.get(unit_id, "") if unit_id else "nhiều đơn vị"
+        items.append(
+            {
+                "users": users,
+                # The newest flag of the run makes the key unique to this run and this unit.
+                "key": f"survey-flags:{survey.pk}:{unit_id or 0}:{max(pk for pk, _f in found)}",
+                "title": f"{len(found)} dấu hiệu bất thường mới — {where} ({survey.name})",
+                "body": f"Lần rà soát phiếu khảo sát “{survey.name}” vừa phát hiện {len(found)} dấu hiệu bất thường "
+                f"mới ở {where}, cần người điều phối xem xét:\n" + "\n".join(lines),
+                "url": f"{base}?don-vi={unit_id}&trang-thai=open" if unit_id else f"{base}?trang-thai=open",
+            }
+        )
+    return len(notify_batch(items))
+
+
 # --- recording ----------------------------------------------------------------------------------------------------
 
 
 def detect_flags(
     *, survey: Survey, straight_lining_min_questions: int = STRAIGHT_LINING_MIN_QUESTIONS, actor=None
 ) -> dict:
-    """Run every detector and record the new flags. Returns ``{"found", "created", "updated", "by_kind"}``."""
+    """Run every detector and record the new flags; the survey coordinators of each unit with new flags get one
+    notice (:func:`_notify_new_flags`). Returns ``{"found", "created", "updated", "by_kind", "notified"}``."""
     findings = [
         *find_too_fast(survey),
         *find_identical(survey),
@@ -423,6 +499,7 @@ def detect_flags(
             updated += 1
         through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
         by_kind = dict(Counter(f.kind for f in findings))
+        notified = _notify_new_flags(survey, [(ids[(f.kind, f.key)], f) for f in new if (f.kind, f.key) in ids])
         audit_record(
             actor=actor,
             action="survey.flags_detected",
@@ -430,7 +507,7 @@ def detect_flags(
             unit=survey.cycle.assessor,
             changes={"created": [None, len(new)], "updated": [None, updated]},
         )
-    return {"found": len(findings), "created": len(new), "updated": updated, "by_kind": by_kind}
+    return {"found": len(findings), "created": len(new), "updated": updated, "by_kind": by_kind, "notified": notified}
 
 
 @task()
@@ -466,6 +543,7 @@ def _require_manager(actor, survey: Survey, unit) -> None:
 
 
 REVIEW_STATUSES = {FlagStatus.DISMISSED, FlagStatus.CONFIRMED}
+DECISION_FIELDS = ["status", "void_reason", "voided_by", "voided_at", "restore_reason", "restored_by", "restored_at"]
 
 
 def flag_review(*, flag: Flag, status: str, note: str, actor) -> Flag:
@@ -503,7 +581,8 @@ def response_void(*, response: Response, reason: str, actor) -> Response:
             )
         locked.status, locked.void_reason = ResponseStatus.VOID, reason
         locked.voided_by, locked.voided_at = actor, timezone.now()
-        locked.save(update_fields=["status", "void_reason", "voided_by", "voided_at"])
+        locked.restore_reason, locked.restored_by, locked.restored_at = "", None, None
+        locked.save(update_fields=DECISION_FIELDS)
         audit_record(
             actor=actor,
             action="survey.response_voided",
@@ -519,7 +598,8 @@ def response_void(*, response: Response, reason: str, actor) -> Response:
 
 
 def response_restore(*, response: Response, reason: str, actor) -> Response:
-    """Undo :func:`response_void`: the response counts again. Index managers only."""
+    """Undo :func:`response_void`: the response counts again. Index managers only. The restoration (who, when, why)
+    stays on the response until it is voided again; every step is in the audit trail."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Response.objects.select_for_update(of=("self",)).select_related("survey__cycle").get(pk=response.pk)
@@ -528,7 +608,8 @@ def response_restore(*, response: Response, reason: str, actor) -> Response:
             raise ConflictError("Phiếu này không bị hủy.", current={"status": locked.status})
         old_reason = locked.void_reason
         locked.status, locked.void_reason, locked.voided_by, locked.voided_at = ResponseStatus.SUBMITTED, "", None, None
-        locked.save(update_fields=["status", "void_reason", "voided_by", "voided_at"])
+        locked.restore_reason, locked.restored_by, locked.restored_at = reason, actor, timezone.now()
+        locked.save(update_fields=DECISION_FIELDS)
         audit_record(
             actor=actor,
             action="survey.response_restored",
@@ -574,7 +655,8 @@ def survey_cancel_unit(*, survey: Survey, unit, reason: str, actor) -> Cancellat
 
 
 def cancellation_revoke(*, cancellation: Cancellation, reason: str, actor) -> Cancellation:
-    """Undo a cancellation (index managers): the unit's answers count again at the next computation."""
+    """Undo a cancellation (index managers): the unit's answers count again at the next computation. The cancellation
+    stays, marked revoked with who, when and why."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = (
@@ -585,8 +667,8 @@ def cancellation_revoke(*, cancellation: Cancellation, reason: str, actor) -> Ca
         _require_manager(actor, locked.survey, locked.unit)
         if locked.revoked_at is not None:
             raise ConflictError("Quyết định hủy này đã được thu hồi.", current={"revoked_at": locked.revoked_at})
-        locked.revoked_at = timezone.now()
-        locked.save(update_fields=["revoked_at"])
+        locked.revoked_at, locked.revoked_by, locked.revoke_reason = timezone.now(), actor, reason
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
         audit_record(
             actor=actor,
             action="survey.unit_cancellation_revoked",

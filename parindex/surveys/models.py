@@ -304,6 +304,12 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     voided_at = models.DateTimeField(null=True, blank=True)
+    # The last restoration of a voided response (the void's reason, author and moment stay in the audit trail).
+    restore_reason = models.TextField(_("lý do khôi phục"), blank=True)
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    restored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("phiếu trả lời")
@@ -379,7 +385,16 @@ class Cancellation(models.Model):
     reason = models.TextField(_("lý do"))
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     cancelled_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thu hồi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoke_reason = models.TextField(_("lý do thu hồi"), blank=True)
 
     class Meta:
         verbose_name = _("hủy kết quả khảo sát")

@@ -200,3 +200,62 @@ def non_respondents(*, survey: Survey, personal: Q, unit=None, group=None) -> Qu
     if group is not None:
         qs = qs.filter(group=group)
     return qs
+
+
+@dataclass
+class AnswerLine:
+    number: int
+    code: str
+    text: str
+    option_code: str
+    option_text: str
+    weight: int
+    excluded: bool
+
+
+@dataclass
+class ResponseEvidence:
+    """What a response shows a reviewer: its answers in questionnaire order, how long it took, where it came from,
+    and the flags that point at it."""
+
+    answers: list[AnswerLine]
+    seconds: int | None
+    flags: list
+    same_pattern: bool  # every answer the same option
+
+
+def response_evidence(response: Response) -> ResponseEvidence:
+    from .models import Answer, Flag
+
+    rows = (
+        Answer.objects.filter(response=response)
+        .order_by("question__order", "question_id")
+        .values_list("question__code", "question__text", "option__code", "option__text", "weight", "excluded")
+    )
+    answers = [AnswerLine(i, *row) for i, row in enumerate(rows, start=1)]
+    if not answers and isinstance(response.draft, dict) and response.draft:
+        answers = _draft_lines(response)
+    seconds = None
+    if response.submitted_at and response.started_at:
+        seconds = max(0, int((response.submitted_at - response.started_at).total_seconds()))
+    flags = list(Flag.objects.filter(responses=response).select_related("unit").order_by("-created_at", "-pk"))
+    codes = {a.option_code for a in answers}
+    return ResponseEvidence(answers, seconds, flags, len(answers) > 1 and len(codes) == 1)
+
+
+def _draft_lines(response: Response) -> list[AnswerLine]:
+    """The answers saved so far of a response still in progress."""
+    from .models import Option, Question
+
+    chosen = {}
+    for key, value in response.draft.items():
+        if str(key).isdigit() and str(value).isdigit():
+            chosen[int(key)] = int(value)
+    options = {o.pk: o for o in Option.objects.filter(pk__in=chosen.values(), question_id__in=chosen)}
+    lines = []
+    questions = Question.objects.filter(pk__in=chosen).order_by("order", "pk")
+    for i, q in enumerate(questions, start=1):
+        o = options.get(chosen[q.pk])
+        if o is not None and o.question_id == q.pk:
+            lines.append(AnswerLine(i, q.code, q.text, o.code, o.text, o.weight, o.excluded))
+    return lines

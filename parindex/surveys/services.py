@@ -642,3 +642,29 @@ def respondent_list_send(*, respondent_list: RespondentList, actor, note: str = 
 
 
 # --- end of lists ---------------------------------------------------------------------------------------------------
+
+
+# --- survey status --------------------------------------------------------------------------------------------------
+
+
+def survey_status_set(*, survey: Survey, status: str, actor, reason: str = "") -> Survey:
+    """Mark the survey in preparation, in progress (answers are taken while the cycle's survey window is open) or
+    over (no more answers, invitations or changes). Reversible, audited with the reason."""
+    if status not in SurveyStatus.values:
+        raise ValidationError({"status": _("Trạng thái không hợp lệ.")})
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().select_related("cycle", "cycle__assessor").get(pk=survey.pk)
+        old = survey.status
+        if old == status:
+            return survey
+        survey.status = status
+        survey.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="survey.status_changed",
+            obj=survey,
+            unit=survey.cycle.assessor,
+            changes={"status": [old, status]},
+            reason=(reason or "").strip(),
+        )
+    return survey

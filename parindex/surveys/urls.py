@@ -37,6 +37,7 @@ urlpatterns += [
     path("<int:survey_id>/dau-hieu-bat-thuong/ra-soat/", views_progress.flags_detect, name="flags_detect"),
     path("dau-hieu-bat-thuong/<int:flag_id>/", views_progress.flag_detail, name="flag"),
     path("dau-hieu-bat-thuong/<int:flag_id>/xem-xet/", views_progress.flag_review, name="flag_review"),
+    path("phieu/<int:response_id>/", views_progress.response_detail, name="response"),
     path("phieu/<int:response_id>/huy/", views_progress.response_void, name="response_void"),
     path("phieu/<int:response_id>/khoi-phuc/", views_progress.response_restore, name="response_restore"),
     path("<int:survey_id>/diem/", views_progress.points, name="points"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from parindex.cycles.access import can_manage_cycle, cycles_visible
 from parindex.cycles.windows import window_state
 
-from . import access, lists, services
+from . import access, access_answer, lists, services
 from .forms import (
     DecisionForm,
     GroupForm,
@@ -121,7 +121,15 @@ def _lists_overview(user, survey):
     )
     for list_id, status, n in rows:
         counts.setdefault(list_id, {})[status] = n
-    return [{"list": x, "counts": counts.get(x.pk, {}), "total": sum(counts.get(x.pk, {}).values())} for x in visible]
+    return [
+        {
+            "list": x,
+            "counts": counts.get(x.pk, {}),
+            "total": sum(counts.get(x.pk, {}).values()),
+            "can_invite": x.status == ListStatus.SENT and access_answer.can_invite_list(user, x),
+        }
+        for x in visible
+    ]
 
 
 @login_required
@@ -400,6 +408,7 @@ def _list_context(request, respondent_list):
         "can_edit": draft and access.can_edit_list(user, respondent_list),
         "can_decide": draft and access.can_decide_list(user, respondent_list),
         "can_decide_rows": draft and (access.can_decide_list(user, respondent_list) or not personal),
+        "can_invite": not draft and access_answer.can_invite_list(user, respondent_list),
         "decision_form": DecisionForm(),
         "sample_form": SampleForm(),
         "send_form": SendForm(),

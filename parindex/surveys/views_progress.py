@@ -107,6 +107,25 @@ def _flag_rows(flags):
     return flags
 
 
+CHART_UNITS = 20
+
+
+def _progress_chart(data, units_page, unit):
+    """Answered against invited: per respondent group for one unit, else per unit of the page shown."""
+    from parindex.reports import charts
+
+    if unit is not None:
+        rows = [(g["name"], g["counts"].invited, g["counts"].answered) for g in data.groups]
+        title = _("Tiến độ trả lời theo nhóm đối tượng — %(unit)s") % {"unit": unit.name}
+    else:
+        shown = list(units_page)[:CHART_UNITS]
+        rows = [(u.name, u.counts.invited, u.counts.answered) for u in shown]
+        title = _("Tiến độ trả lời theo đơn vị (tỷ lệ thấp trước)")
+        if len(shown) < len(units_page):
+            title = _("Tiến độ trả lời của %(n)s đơn vị đầu trang (tỷ lệ thấp trước)") % {"n": len(shown)}
+    return charts.survey_progress(rows, title, width=charts.PAGE_WIDTH)
+
+
 @login_required
 @require_GET
 def progress(request, survey_id):
@@ -127,6 +146,7 @@ def progress(request, survey_id):
         "unit_options": _unit_options(survey, scope),
         "can_review": access.can_review_flags(request.user, survey),
         "nav_active": NAV,
+        "progress_chart": _progress_chart(data, units_page, unit),
     }
     if unit is not None:
         context["can_see_personal"] = access.can_see_personal(request.user, survey, unit)
@@ -257,10 +277,34 @@ def flag_review(request, flag_id):
     return redirect("surveys:flag", flag_id=flag.pk)
 
 
+@login_required
+@require_GET
+def response_detail(request, response_id):
+    """The evidence behind a flag: one response's answers, timing, address and device, the flags pointing at it, and
+    the decisions on it (void, restore)."""
+    response = access.require_response(request.user, response_id)
+    survey = response.survey
+    evidence = selectors.response_evidence(response)
+    respondent = None
+    if access.can_see_personal(request.user, survey, response.rated_unit):
+        respondent = response.invitation.respondent
+    context = {
+        "survey": survey,
+        "response": response,
+        "badge": RESPONSE_BADGES.get(response.status, "text-bg-light"),
+        "evidence": evidence,
+        "flags": _flag_rows(evidence.flags),
+        "respondent": respondent,
+        "can_void": access.is_manager_of(request.user, survey, response.rated_unit),
+        "nav_active": NAV,
+    }
+    return render(request, "surveys/progress/response.html", context)
+
+
 def _response_decision(request, response_id, service, done: str):
     response = access.require_response_void(request.user, response_id)
     form = forms.ReasonForm(request.POST)
-    default = reverse("surveys:progress", args=[response.survey_id]) + f"?don-vi={response.rated_unit_id}"
+    default = reverse("surveys:response", args=[response.pk])
     if not form.is_valid():
         messages.error(request, _("Cần ghi rõ lý do."))
         return redirect(_next(request, default))
@@ -299,7 +343,7 @@ def points(request, survey_id):
         qs = qs.filter(unit__in=scope)
     if unit is not None:
         qs = qs.filter(unit=unit)
-    cancellations = Cancellation.objects.filter(survey=survey).select_related("unit", "cancelled_by")
+    cancellations = Cancellation.objects.filter(survey=survey).select_related("unit", "cancelled_by", "revoked_by")
     if scope is not None:
         cancellations = cancellations.filter(unit__in=scope)
     unit_options = _unit_options(survey, scope)

@@ -59,7 +59,7 @@ def _locality(province: OrgUnit) -> str:
 class Command(BaseCommand):
     help = (
         "Tạo dữ liệu minh họa: một tỉnh với các sở, ban, ngành, nhóm đơn vị, một người dùng cho mỗi vai trò, một đợt "
-        "đánh giá đang triển khai (đơn vị ở mọi trạng thái) và kết quả minh họa."
+        "đánh giá đang triển khai (đơn vị ở mọi trạng thái), một cuộc điều tra XHH đang khảo sát và kết quả minh họa."
     )
 
     def add_arguments(self, parser):
@@ -79,11 +79,14 @@ class Command(BaseCommand):
         from django.test.utils import override_settings
 
         from parindex.cycles.demo import demo_cycle
+        from parindex.surveys.demo import demo_survey
 
         # The demo's notices stay in the application: no e-mail is printed or sent while it is built.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             by_suffix = {user.username.removeprefix("demo."): user for user, _role, _unit in people}
             demo_cycle(departments=departments, people=by_suffix, stdout=self.stdout)
+            # A survey in progress over the demo cycle; its points go into the cycle's draft result.
+            demo_survey(departments=departments, people=by_suffix, stdout=self.stdout)
         self._print(province, people, options["password"])
 
     # --- steps ---------------------------------------------------------------------------------------------------
