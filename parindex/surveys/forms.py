@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import lists
 from .models import Questionnaire, Rates, RespondentStatus
@@ -185,7 +186,10 @@ class RespondentForm(forms.Form):
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Quyết định"),
-        choices=[(RespondentStatus.INCLUDED, _("Giữ lại (khảo sát)")), (RespondentStatus.EXCLUDED, _("Loại"))],
+        choices=[
+            (RespondentStatus.INCLUDED, _("Giữ lại (khảo sát)")),
+            (RespondentStatus.EXCLUDED, pgettext_lazy("respondent excluded", "Loại")),
+        ],
         widget=forms.Select(attrs={"class": SELECT}),
     )
     reason = forms.CharField(label=_("Lý do"), max_length=500, widget=forms.TextInput(attrs={"class": INPUT}))
