@@ -2,8 +2,8 @@
 # font (Liberation Serif). Installed with apt-get when missing and allowed (root); otherwise a hint, never a failure:
 # everything but PDF works without them.
 pdf_need=()
-ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || pdf_need+=(libpango-1.0-0 libpangoft2-1.0-0)
-fc-match "Times New Roman" 2>/dev/null | grep -qiE 'liberation|times' || pdf_need+=(fonts-liberation)
+ldconfig -p 2>/dev/null | grep 'libpango-1.0.so' >/dev/null || pdf_need+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-match "Times New Roman" 2>/dev/null | grep -iE 'liberation|times' >/dev/null || pdf_need+=(fonts-liberation)
 if [ "${#pdf_need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "→ Cài phông chữ và thư viện cho báo cáo PDF: ${pdf_need[*]}…"
