@@ -376,24 +376,15 @@ def _tree(nodes: list[dict]) -> list[tuple[dict, dict]]:
 
 
 def leaf_final(method: str, low: float, high: float, values: Sequence) -> float | None:
-    """A leaf's final points from its frozen values (self, appraised, survey, statistics), as the engine counts them
-    (``scoring.services.unit_scorecard`` → ``engine._leaf``): the value of the leaf's method held within its range
-    (0 – maximum; minimum – 0 for a penalty); a bonus or penalty not granted is zero."""
-    if method == "appraised":
-        value = values[1]
-    elif method == "survey":
-        value = values[2]
-    elif method == "statistics":
-        value = values[3] if values[3] is not None else values[1]
-    elif method in ("bonus", "penalty"):
-        value = values[1] if values[1] is not None else 0.0
-    else:  # a method the engine does not know scores nothing
-        value = None
+    """A leaf's final points from its frozen values (self, appraised, survey, statistics), by the engine's rule
+    (``scoring.engine.leaf_value`` and ``leaf_hold``, as ``unit_scorecard`` counts them), on floats for speed."""
+    from parindex.scoring import engine
+    from parindex.scoring.services import snapshot_values
+
+    value = engine.leaf_value(method, snapshot_values(method, *values))
     if value is None:
         return None
-    if method == "penalty":
-        return min(max(value, low), 0.0)
-    return min(max(value, 0.0), high)
+    return float(engine.leaf_hold(method, value, min_points=low, max_points=high))
 
 
 # --- the full result table -----------------------------------------------------------------------------------------

@@ -143,26 +143,37 @@ _LEAF_REASON = {
 }
 
 
+def leaf_value(method: str, values: LeafValues):
+    """The value a leaf's method reads (None: not scored). No bonus granted / no penalty imposed is zero, not
+    missing: these points are extra to the tree."""
+    method = method or "appraised"
+    value = {
+        "appraised": values.appraised_points,
+        "survey": values.survey_points,
+        "statistics": values.statistics_points,
+        "bonus": values.granted_points,
+        "penalty": values.granted_points,
+    }.get(method)
+    if value is None and method in EXTRA_METHODS:
+        return ZERO
+    return value
+
+
+def leaf_hold(method: str, value, *, min_points, max_points):
+    """``value`` held within the leaf's range: 0 – maximum, or minimum – 0 for a penalty (Decimal or float)."""
+    low, high = (min_points, ZERO) if method == "penalty" else (ZERO, max_points)
+    return min(max(value, low), high)
+
+
 def _leaf(spec: NodeSpec, values: LeafValues | None) -> NodeResult:
     v = values or LeafValues()
     method = spec.method or "appraised"
-    final = {
-        "appraised": v.appraised_points,
-        "survey": v.survey_points,
-        "statistics": v.statistics_points,
-        "bonus": v.granted_points,
-        "penalty": v.granted_points,
-    }.get(method)
+    final = leaf_value(method, v)
     reason = ""
-    if method in EXTRA_METHODS and final is None:
-        # No bonus granted / no penalty imposed is zero, not missing: these points are extra to the tree.
-        final = ZERO
     if final is None:
         reason = _LEAF_REASON.get(method, "chưa có điểm")
     else:
-        low = spec.min_points if method == "penalty" else ZERO
-        high = ZERO if method == "penalty" else spec.max_points
-        held = min(max(Decimal(final), low), high)
+        held = leaf_hold(method, Decimal(final), min_points=spec.min_points, max_points=spec.max_points)
         if held != final:
             reason = "điểm được giữ trong khoảng cho phép của tiêu chí"
         final = held

@@ -382,23 +382,25 @@ def unit_results_store(rows: list[dict]) -> None:
             copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in UNIT_RESULT_COLUMNS])
 
 
+def snapshot_values(method: str, self_points, appraised, survey, statistics) -> engine.LeafValues:
+    """A leaf's frozen values (LeafScore columns) as the engine reads them. Statistics criteria are entered by the
+    appraisers (their value is in the appraised column); a bonus or penalty is what the appraisers granted."""
+    extra = method in ("bonus", "penalty")
+    return engine.LeafValues(
+        self_points=self_points,
+        appraised_points=None if extra or method == "statistics" else appraised,
+        survey_points=survey,
+        statistics_points=appraised if method == "statistics" and statistics is None else statistics,
+        granted_points=appraised if extra else None,
+    )
+
+
 def unit_scorecard(result_set: ResultSet, unit_id: int) -> engine.UnitResult | None:
     """The unit's whole tree recomposed by the engine from the frozen leaf values (None when not computed here)."""
     leaves = LeafScore.objects.filter(result_set=result_set, unit_id=unit_id).values_list(
         "node__code", "self_points", "appraised_points", "survey_points", "statistics_points", "node__method"
     )
-    values = {}
-    for code, self_p, appraised, survey, statistics, method in leaves:
-        extra = method in ("bonus", "penalty")
-        # Statistics criteria are entered by the appraisers: their value is in the appraised column.
-        from_appraisal = appraised if method == "statistics" and statistics is None else statistics
-        values[code] = engine.LeafValues(
-            self_points=self_p,
-            appraised_points=None if extra or method == "statistics" else appraised,
-            survey_points=survey,
-            statistics_points=from_appraisal,
-            granted_points=appraised if extra else None,
-        )
+    values = {code: snapshot_values(method, *points) for code, *points, method in leaves}
     if not values:
         return None
     return engine.compute_unit(node_specs(result_set.framework), values, total_max=result_set.framework.declared_total)
