@@ -35,6 +35,8 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import fromstring, xmlfile
 
 from parindex.core.exports import cell_safe
+from parindex.scoring import engine
+from parindex.scoring.services import snapshot_values
 
 from . import data
 from .registry import Built, Progress, ReportError, ReportRequest
@@ -378,9 +380,6 @@ def _tree(nodes: list[dict]) -> list[tuple[dict, dict]]:
 def leaf_final(method: str, low: float, high: float, values: Sequence) -> float | None:
     """A leaf's final points from its frozen values (self, appraised, survey, statistics), by the engine's rule
     (``scoring.engine.leaf_value`` and ``leaf_hold``, as ``unit_scorecard`` counts them), on floats for speed."""
-    from parindex.scoring import engine
-    from parindex.scoring.services import snapshot_values
-
     value = engine.leaf_value(method, snapshot_values(method, *values))
     if value is None:
         return None
