@@ -43,6 +43,7 @@ def test_a_manager_opens_the_audit_page_and_filters_it(page, cast):
         audit_record(actor=cast.manager, action="unit.update", unit=cast.dept_b, object_repr="Hồ sơ Sở Tài chính")
     sign_in(page, "manager")
     page.wait_for_url(re.compile(r"/$"))
+    page.get_by_test_id("nav-more").click()  # the audit trail is in the "Khác" menu
     page.locator('[data-nav="audit"]').click()
     page.wait_for_url(re.compile(r"/nhat-ky/"))
     table = page.get_by_test_id("audit-table")

@@ -64,7 +64,12 @@ def _items(user) -> list[dict]:
     items.append({"label": _("API"), "url": "/api/v1/docs", "key": "api"})
     if user.is_staff and access.is_system_admin(user):
         items.append({"label": _("Quản trị"), "url": reverse("admin:index"), "key": "admin"})
+    for item in items:  # reference and administration pages go in one menu, so the bar fits a laptop screen
+        item["more"] = item["key"] in MORE_KEYS
     return items
+
+
+MORE_KEYS = frozenset({"units", "frameworks", "members", "audit", "api", "admin"})
 
 
 class _Lazy:
