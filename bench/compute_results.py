@@ -21,7 +21,6 @@ The totals of the engine and of the SQL aggregate must agree, and both databases
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import os
@@ -41,36 +40,23 @@ UNITS = 3321
 FIELDS, LEAVES = 10, 10
 SURVEY_LEAVES = 5  # the last five criteria of the last field
 OFFICIALS, CITIZENS, QUESTIONS = 10, 20, 25
-OPTIONS = [("A", 100, False), ("B", 60, False), ("C", 20, False), ("D", 0, False), ("X", 0, True)]
 
-ANSWERS_SQL = """
-INSERT INTO surveys_answer (response_id, question_id, option_id, weight, excluded)
-SELECT r.id, q.id, o.id, o.weight, o.excluded
-FROM surveys_response r
-JOIN surveys_respondentgroup g ON g.id = r.group_id
-JOIN surveys_question q ON q.questionnaire_id = g.questionnaire_id
-JOIN surveys_option o ON o.question_id = q.id AND o."order" = (r.id * 7 + q."order" * 13 + r.rated_unit_id) %% 5
-WHERE r.survey_id = %s
-"""
+from survey_points import OPTIONS, submit_everyone  # noqa: E402 — the sibling bench builds the answers
 
 
 def build():
-    from django.db import connection
-    from django.utils import timezone
 
     from parindex.assessments.models import Assessment, Entry
     from parindex.cycles.models import Cycle, CycleFramework, Participant
     from parindex.frameworks.models import Framework, FrameworkStatus, Node
     from parindex.orgs.models import OrgUnit, UnitGroup, UnitKind
     from parindex.surveys.models import (
-        Invitation,
         Option,
         Question,
         Questionnaire,
         Respondent,
         RespondentGroup,
         RespondentList,
-        Response,
         Survey,
     )
 
@@ -185,31 +171,7 @@ def build():
         for lst, unit in zip(lists, communes, strict=True)
         for i in range(OFFICIALS + CITIZENS)
     ]
-    Respondent.objects.bulk_create(people, batch_size=5000)
-    expires = timezone.now() + dt.timedelta(days=60)
-    invitations = Invitation.objects.bulk_create(
-        [Invitation(respondent=p, token_hash=uuid.uuid4().hex * 2, expires_at=expires) for p in people],
-        batch_size=5000,
-    )
-    submitted = timezone.now()
-    Response.objects.bulk_create(
-        [
-            Response(
-                invitation=inv,
-                survey=survey,
-                group=p.group,
-                rated_unit=p.rated_unit,
-                status="submitted",
-                submitted_at=submitted,
-            )
-            for inv, p in zip(invitations, people, strict=True)
-        ],
-        batch_size=5000,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(ANSWERS_SQL, [survey.pk])
-        answers = cursor.rowcount
-        cursor.execute("ANALYZE")  # fresh statistics, as a database in service has
+    answers = submit_everyone(survey, people)
     return cycle, group, survey, answers
 
 

@@ -52,23 +52,17 @@ WHERE r.survey_id = %s
 
 
 def build():
-    import datetime as dt
-
-    from django.db import connection
-    from django.utils import timezone
 
     from parindex.cycles.models import Cycle, CycleFramework, Participant
     from parindex.frameworks.models import Framework, FrameworkStatus, Node
     from parindex.orgs.models import OrgUnit, UnitGroup, UnitKind
     from parindex.surveys.models import (
-        Invitation,
         Option,
         Question,
         Questionnaire,
         Respondent,
         RespondentGroup,
         RespondentList,
-        Response,
         Survey,
     )
 
@@ -144,6 +138,21 @@ def build():
                     rated_unit=unit,
                 )
             )
+    answers = submit_everyone(survey, people)
+    return survey, cycle, framework, answers
+
+
+def submit_everyone(survey, people) -> int:
+    """Store ``people`` (unsaved respondents), their invitations and submitted responses, then every answer in one
+    INSERT … SELECT (``ANSWERS_SQL``), and refresh the statistics. Returns the answer count. Shared with
+    ``compute_results.py``."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from parindex.surveys.models import Invitation, Respondent, Response
+
     Respondent.objects.bulk_create(people, batch_size=5000)
     expires = timezone.now() + dt.timedelta(days=60)
     invitations = Invitation.objects.bulk_create(
@@ -168,9 +177,8 @@ def build():
     with connection.cursor() as cursor:
         cursor.execute(ANSWERS_SQL, [survey.pk])
         answers = cursor.rowcount
-    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a database in service has
-    return survey, cycle, framework, answers
+    return answers
 
 
 def child(runs: int) -> None:
